@@ -1,0 +1,224 @@
+"""One compiled training loop that every scenario reuses.
+
+A `CompiledTrainer` owns one set of trainable variables (usually a Keras
+model's), one real `tf.keras.optimizers` instance and one `tf.function`.
+Every run resets the weights and the optimizer's slots, writes the
+hyperparameters into variables and trains inside the compiled function, so
+
+* a new slider value never retraces (values are tensors, not constants);
+* several configurations (a learning-rate sweep, several seeds) run in a
+  single compiled call, one after the other, on the same graph;
+* the numbers are exactly what the optimizer computes: nothing about the
+  update rule is re-implemented here.
+
+Each step records the full-data loss *before* the update (what a student's
+`print(loss)` shows), then applies the update on the step's sample weights
+(all ones for full-batch training, a mini-batch mask otherwise). A run
+stops at its first non-finite loss; the rest of its curve is NaN.
+
+The variables and the optimizer are shared state, so runs are serialised
+with a lock: two sessions never interleave their resets and steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scenarios._tf import tensorflow
+
+# A hard cap enforced here, not just in the sliders: a forged request
+# can ask for any number of steps, but the work per run stays bounded.
+MAX_BATCH = 512
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """What one compiled call returns, as plain NumPy (picklable, comparable).
+
+    losses:  [configs, steps + 1] loss before each update, then after the
+             last one; NaN after a run stopped on a non-finite loss.
+    traces:  [configs, steps + 1, k] the trainer's per-step trace values.
+    summary: [configs, m] the trainer's end-of-run summary values.
+    """
+
+    losses: np.ndarray
+    traces: np.ndarray
+    summary: np.ndarray
+
+    def first_nonfinite_step(self, config: int = 0) -> int | None:
+        """Index of the first step whose loss was NaN or ±Inf, if any.
+
+        A run stops there, so everything after it is NaN padding.
+        """
+        bad = np.flatnonzero(~np.isfinite(self.losses[config]))
+        return int(bad[0]) if bad.size else None
+
+
+class CompiledTrainer:
+    """Reusable compiled training loop over fixed variables and optimizer.
+
+    Args:
+        variables: the trainable variables (e.g. `model.trainable_variables`).
+        optimizer: a real, unbuilt `tf.keras.optimizers.Optimizer`.
+        loss_fn: `(x, y, sample_weight) -> scalar` using the variables.
+        max_steps: hard cap on steps per run (sizes the output buffers).
+        hyperparameters: extra variables set per configuration (besides the
+            learning rate), e.g. a momentum variable; their values come in
+            the columns of `hyperparameter_values` after the learning rate.
+        trace_fn: `(x, y) -> [k]` recorded at every step (e.g. the weights).
+        summary_fn: `(x, y) -> [m]` recorded once at the end of each run.
+        jit_compile: compile the loop with XLA.
+    """
+
+    def __init__(
+        self,
+        *,
+        variables: Sequence[Any],
+        optimizer: Any,
+        loss_fn: Callable[[Any, Any, Any], Any],
+        max_steps: int,
+        hyperparameters: Sequence[Any] = (),
+        trace_fn: Callable[[Any, Any], Any] | None = None,
+        summary_fn: Callable[[Any, Any], Any] | None = None,
+        jit_compile: bool = True,
+    ) -> None:
+        tf = tensorflow()
+        self.variables = list(variables)
+        self.optimizer = optimizer
+        self.max_steps = int(max_steps)
+        self._hyperparameters = list(hyperparameters)
+        self._loss_fn = loss_fn
+        self._trace_fn = trace_fn or (lambda x, y: tf.zeros([0]))
+        self._summary_fn = summary_fn or (lambda x, y: tf.zeros([0]))
+        self._lock = threading.Lock()
+        optimizer.build(self.variables)
+        learning_rate_variable = optimizer._learning_rate  # noqa: SLF001
+        # Every optimizer variable but the learning rate is state that a
+        # fresh optimizer would start at zero (iterations, moments, velocity).
+        self._optimizer_state = [
+            v for v in optimizer.variables if v is not learning_rate_variable
+        ]
+        # autograph=False: the loops are explicit tf.while_loops already.
+        self._compiled = tf.function(
+            self._run_batch, jit_compile=jit_compile, autograph=False
+        )
+
+    # The compiled body. Python here runs once per trace, not per step.
+    def _run_batch(self, initial_values, hyperparameter_values, steps, x, y, sample_weights):
+        tf = tensorflow()
+        configs = tf.shape(hyperparameter_values)[0]
+        all_weights = tf.ones_like(sample_weights[0])
+        trace_width = self._trace_fn(x, y).shape[0]
+        nan = tf.constant(float("nan"), tf.float32)
+
+        def one_config(b):
+            for variable, values in zip(self.variables, initial_values, strict=True):
+                variable.assign(tf.cast(values[b], variable.dtype))
+            for variable in self._optimizer_state:
+                variable.assign(tf.zeros_like(variable))
+            self.optimizer.learning_rate.assign(hyperparameter_values[b, 0])
+            for column, variable in enumerate(self._hyperparameters, start=1):
+                variable.assign(tf.cast(hyperparameter_values[b, column], variable.dtype))
+
+            def record(i, losses, traces):
+                loss = tf.cast(self._loss_fn(x, y, all_weights), tf.float32)
+                losses = tf.tensor_scatter_nd_update(losses, [[i]], [loss])
+                if trace_width:
+                    trace = tf.reshape(tf.cast(self._trace_fn(x, y), tf.float32), [1, -1])
+                    traces = tf.tensor_scatter_nd_update(traces, [[i]], trace)
+                return loss, losses, traces
+
+            def keep_going(i, finite, losses, traces):
+                return tf.logical_and(i < steps, finite)
+
+            def step(i, finite, losses, traces):
+                loss, losses, traces = record(i, losses, traces)
+                finite = tf.math.is_finite(loss)
+                with tf.GradientTape() as tape:
+                    batch_loss = self._loss_fn(x, y, sample_weights[i])
+                gradients = tape.gradient(batch_loss, self.variables)
+                self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
+                return i + 1, finite, losses, traces
+
+            losses = tf.fill([self.max_steps + 1], nan)
+            traces = tf.fill([self.max_steps + 1, trace_width], nan)
+            i, finite, losses, traces = tf.while_loop(
+                keep_going, step, (tf.constant(0), tf.constant(True), losses, traces)
+            )
+            # The loss after the last update (only if the run did not stop early).
+            _, final_losses, final_traces = record(i, losses, traces)
+            losses = tf.where(finite, final_losses, losses)
+            traces = tf.where(finite, final_traces, traces)
+            summary = tf.cast(self._summary_fn(x, y), tf.float32)
+            return losses, traces, summary
+
+        def body(b, loss_rows, trace_rows, summary_rows):
+            losses, traces, summary = one_config(b)
+            return (
+                b + 1,
+                loss_rows.write(b, losses),
+                trace_rows.write(b, traces),
+                summary_rows.write(b, summary),
+            )
+
+        size = hyperparameter_values.shape[0]
+        outputs = tf.while_loop(
+            lambda b, *_: b < configs,
+            body,
+            (
+                tf.constant(0),
+                tf.TensorArray(tf.float32, size=size),
+                tf.TensorArray(tf.float32, size=size),
+                tf.TensorArray(tf.float32, size=size),
+            ),
+        )
+        return outputs[1].stack(), outputs[2].stack(), outputs[3].stack()
+
+    def run(
+        self,
+        initial_values: Sequence[np.ndarray],
+        hyperparameter_values: np.ndarray,
+        steps: int,
+        x: np.ndarray,
+        y: np.ndarray,
+        sample_weights: np.ndarray | None = None,
+    ) -> BatchRun:
+        """Train each configuration from its initial values for `steps` steps.
+
+        initial_values: one array per variable, with a leading config axis.
+        hyperparameter_values: [configs, 1 + len(hyperparameters)]; column 0
+            is the learning rate.
+        sample_weights: [max_steps, len(x)] per-step weights (None: full batch).
+        """
+        tf = tensorflow()
+        steps = int(np.clip(steps, 0, self.max_steps))
+        hyperparameter_values = np.asarray(hyperparameter_values, np.float32)
+        if hyperparameter_values.ndim != 2 or not 1 <= len(hyperparameter_values) <= MAX_BATCH:
+            raise ValueError(f"hyperparameter_values must be [1..{MAX_BATCH}, k]")
+        if sample_weights is None:
+            sample_weights = np.ones((self.max_steps, len(x)), np.float32)
+        args = (
+            tuple(tf.constant(np.asarray(v, np.float32)) for v in initial_values),
+            tf.constant(hyperparameter_values),
+            tf.constant(steps, tf.int32),
+            tf.constant(np.asarray(x, np.float32)),
+            tf.constant(np.asarray(y, np.float32)),
+            tf.constant(np.asarray(sample_weights, np.float32)),
+        )
+        with self._lock:
+            losses, traces, summary = self._compiled(*args)
+            result = BatchRun(
+                losses=losses.numpy()[:, : steps + 1].astype(np.float64),
+                traces=traces.numpy()[:, : steps + 1].astype(np.float64),
+                summary=summary.numpy().astype(np.float64),
+            )
+        return result
+
+    def trace_count(self) -> int:
+        """How many times the loop has been traced (a retrace is a bug)."""
+        return int(self._compiled.experimental_get_tracing_count())

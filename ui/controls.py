@@ -1,0 +1,117 @@
+"""Sliders and selectors drawn from a question's control specs.
+
+Where a slider's value goes: the URL (`?lr=0.1`) is validated by
+`ui.url_state`, seeds the widget once per page visit, the widget's value
+is clamped again on the server, written back to the URL so the address
+bar is always a link to what is on screen, and returned as
+`{param: value}` for the page's experiment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from content.questions import Control, Preset, Question
+from ui import url_state
+
+_VISIT_KEY = "_page_visit"
+
+
+def start_page_visit(page_path: str) -> None:
+    """Called by app.py each run: a new page visit lets the URL set the controls."""
+    if st.session_state.get("_current_page") != page_path:
+        st.session_state["_current_page"] = page_path
+        st.session_state.pop(_VISIT_KEY, None)
+
+
+def widget_key(question: Question, control: Control) -> str:
+    return f"{question.id}:{control.key}"
+
+
+def _warnings_key(question: Question) -> str:
+    return f"_url_warnings:{question.id}"
+
+
+def _query() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+
+
+def _apply_url_on_entry(question: Question) -> None:
+    """On the first run of a page visit, let the link set the controls."""
+    if st.session_state.get(_VISIT_KEY) == question.id:
+        return
+    st.session_state[_VISIT_KEY] = question.id
+    reading = url_state.read_url(question.controls, _query())
+    for control in question.controls:
+        key = widget_key(question, control)
+        if control.key in reading.values:
+            st.session_state[key] = reading.values[control.key]
+    st.session_state[_warnings_key(question)] = reading.warnings
+
+
+def _apply_preset(question: Question, preset: Preset) -> None:
+    for key, value in preset.values.items():
+        st.session_state[widget_key(question, question.control(key))] = value
+
+
+def _draw(question: Question, control: Control) -> Any:
+    key = widget_key(question, control)
+    # Pass the default only when session state has no value yet; passing
+    # both makes Streamlit warn.
+    default = {} if key in st.session_state else {"value": control.default}
+    common = dict(label=control.label, key=key, help=control.help or None)
+    if control.kind == "log":
+        grid = control.grid()
+        if key in st.session_state and st.session_state[key] not in grid:
+            st.session_state[key] = control.default
+        return st.select_slider(options=grid, format_func=lambda v: f"{v:g}", **default, **common)
+    if control.kind == "choice":
+        index = {} if key in st.session_state else {"index": control.options.index(control.default)}
+        return st.radio(options=control.options, horizontal=True, **index, **common)
+    if control.kind == "toggle":
+        return st.toggle(**default, **common)
+    return st.slider(min_value=control.min, max_value=control.max, step=control.step,
+                     **default, **common)
+
+
+def _sync_url(question: Question, values: dict[str, Any]) -> None:
+    """Make the address bar a link to exactly this configuration."""
+    wanted = {
+        control.key: url_state.format_value(control, values[control.key])
+        for control in question.controls
+        if values[control.key] != control.default
+    }
+    for key in url_state.APP_URL_KEYS:
+        if key in st.query_params:
+            wanted[key] = st.query_params[key]
+    if _query() != {k: [v] for k, v in wanted.items()}:
+        st.query_params.from_dict(wanted)
+
+
+def draw_controls(question: Question, *, columns: int = 2) -> dict[str, Any]:
+    """Draw presets and controls; return `{engine param: safe value}`."""
+    _apply_url_on_entry(question)
+    for warning in st.session_state.get(_warnings_key(question), ()):
+        st.warning(warning, icon="⚠️")
+
+    preset_columns = st.columns(len(question.presets))
+    for column, preset in zip(preset_columns, question.presets, strict=True):
+        column.button(
+            preset.name, help=preset.description, on_click=_apply_preset,
+            args=(question, preset), key=f"{question.id}:preset:{preset.name}",
+            use_container_width=True,
+        )
+
+    values: dict[str, Any] = {}
+    grid = st.columns(columns)
+    for i, control in enumerate(question.controls):
+        with grid[i % columns]:
+            raw = _draw(question, control)
+        value, warning = url_state.clamp(control, raw)
+        if warning:
+            st.warning(warning, icon="⚠️")
+        values[control.key] = value
+    _sync_url(question, values)
+    return {control.param: values[control.key] for control in question.controls}

@@ -1,0 +1,1 @@
+"""One module per scenario id: draws that experiment and returns its Evidence."""

@@ -1,0 +1,44 @@
+"""The home page: what the app is, and the five questions with progress."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.quiz import progress, question_bank
+
+PAGE_FILES = "pages/{id}.py"
+
+
+def _status(question_id: str, correct: int) -> str:
+    state = progress().get(question_id)
+    if not state or (state["prediction"] is None and not state["revealed"]):
+        return "Not started"
+    if not state["revealed"]:
+        return "Predicted, answer not revealed"
+    if state["prediction"] is None:
+        return "Answer revealed (no prediction)"
+    return "✅ Predicted right" if state["prediction"] == correct else "❌ Predicted wrong"
+
+
+def home_page() -> None:
+    st.title("Optimizer Explorer")
+    st.markdown(
+        "Five quiz questions about neural-network optimizers, each turned into a live "
+        "TensorFlow experiment. Read the question, commit to a prediction, move the "
+        "sliders to rerun real `tf.keras` optimizers, then reveal the answer — and see "
+        "whether the quiz's original answer survives the experiment."
+    )
+    bank = question_bank()
+    done = 0
+    for question in bank.questions:
+        status = _status(question.id, question.correct_choice)
+        done += status.startswith(("✅", "❌", "Answer"))
+        with st.container(border=True):
+            st.page_link(PAGE_FILES.format(id=question.id),
+                         label=f"Question {question.number}: {question.title}", icon="❓")
+            st.caption(f"{status} · {question.question}")
+    st.progress(done / max(len(bank.questions), 1),
+                text=f"{done} of {len(bank.questions)} answers revealed")
+    for error in bank.errors:
+        st.error(f"Question file {error.path.name} could not be loaded — field "
+                 f"{error.field}: {error.problem}")

@@ -1,0 +1,66 @@
+"""Page-wide presentation: normal or projector mode, and chart output.
+
+Projector mode (`?projector=1` or the sidebar toggle) means large type,
+thick lines, high contrast and a wide layout, for the back of a classroom.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from charts import ChartStyle
+
+PROJECTOR_KEY = "projector"
+
+_PROJECTOR_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 24px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stWidgetLabel"] p, .stRadio label p, .stButton button p { font-size: 1.25rem !important; }
+h1 { font-size: 2.6rem !important; }
+h2 { font-size: 2.0rem !important; }
+[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+[data-testid="stAppViewContainer"] { color: #000000; background: #ffffff; }
+code { font-size: 1.1rem !important; }
+</style>
+"""
+
+
+def is_projector() -> bool:
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def init_projector_from_url() -> None:
+    """Read `?projector=1` once per session (the toggle owns it after that)."""
+    if PROJECTOR_KEY not in st.session_state:
+        st.session_state[PROJECTOR_KEY] = st.query_params.get(PROJECTOR_KEY, "0") in ("1", "true", "on")
+
+
+def sync_projector_to_url() -> None:
+    if is_projector():
+        st.query_params[PROJECTOR_KEY] = "1"
+    elif PROJECTOR_KEY in st.query_params:
+        del st.query_params[PROJECTOR_KEY]
+
+
+def apply_projector_style() -> None:
+    if is_projector():
+        st.html(_PROJECTOR_CSS)
+
+
+def chart_style() -> ChartStyle:
+    return ChartStyle.projector() if is_projector() else ChartStyle()
+
+
+def control_columns() -> int:
+    return 2
+
+
+def reveal_toggle(label: str, key: str) -> bool:
+    return st.toggle(label, key=key)
+
+
+def show_chart(figure, *, alt_text: str, key: str) -> None:
+    """A plotly chart with its text description for screen readers."""
+    st.plotly_chart(figure, key=key, config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
+    st.caption(alt_text)

@@ -1,0 +1,105 @@
+"""The quiz flow every question page shares.
+
+question -> "Show hint" -> a prediction -> the live experiment ->
+"Reveal answer": right or wrong, the seed answer, the verdict the page's
+own runs give on it, and the explanation.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+import streamlit as st
+
+from content.questions import Question, QuestionBank, load_bank
+from scenarios.evidence import Evidence
+from ui import layout
+from ui.controls import draw_controls
+
+VERDICT_STYLE = {
+    "holds": ("success", "✅ The experiment agrees with it."),
+    "holds with a caveat": ("warning", "⚠️ The experiment agrees only in part."),
+    "contradicted": ("error", "❌ The experiment contradicts it."),
+}
+
+
+@st.cache_resource(show_spinner=False)
+def question_bank() -> QuestionBank:
+    """Loaded once per server process; a broken file is listed, not fatal."""
+    return load_bank()
+
+
+def progress() -> dict[str, dict[str, object]]:
+    """Per-question progress of this browser session."""
+    return st.session_state.setdefault("progress", {})
+
+
+@cache
+def _experiment(scenario: str):
+    return importlib.import_module(f"ui.experiments.{scenario}")
+
+
+def _show_broken_question(question_id: str, bank: QuestionBank) -> None:
+    error = bank.error_for(f"{question_id}.toml")
+    st.title("This question could not be loaded")
+    if error is None:
+        st.error(f"There is no question file named {question_id}.toml.")
+    else:
+        st.error(f"File {error.path.name}, field {error.field}: {error.problem}")
+    st.info("The other questions still work: pick one in the menu.")
+
+
+def question_page(question_id: str) -> None:
+    bank = question_bank()
+    question = bank.by_id(question_id)
+    if question is None:
+        _show_broken_question(question_id, bank)
+        return
+    state = progress().setdefault(question.id, {"prediction": None, "revealed": False})
+
+    st.title(f"Question {question.number}: {question.title}")
+    st.markdown(question.question)
+    if question.code:
+        st.code(question.code, language="python")
+
+    if layout.reveal_toggle("Show hint", f"{question.id}:hint"):
+        st.info(question.hint, icon="💡")
+
+    labels = [choice.text for choice in question.choices]
+    picked = st.radio(
+        "Your prediction", range(len(labels)), format_func=lambda i: labels[i],
+        index=None, key=f"{question.id}:prediction",
+    )
+    state["prediction"] = picked
+
+    st.header("Experiment")
+    values = draw_controls(question, columns=layout.control_columns())
+    evidence: Evidence = _experiment(question.scenario).show(question, values)
+
+    st.header("Answer")
+    if st.button("Reveal answer", key=f"{question.id}:reveal", type="primary"):
+        state["revealed"] = True
+    if state["revealed"]:
+        _reveal(question, picked, evidence)
+
+
+def _reveal(question: Question, picked: int | None, evidence: Evidence) -> None:
+    correct = question.correct_choice
+    if picked is None:
+        st.info("You revealed the answer without a prediction.")
+    elif picked == correct:
+        st.success(f"Your prediction is right. {question.choices[picked].feedback}")
+    else:
+        st.error(f"Your prediction is not what the runs support. {question.choices[picked].feedback}")
+    st.markdown(f"**Best supported answer:** {question.choices[correct].text}")
+
+    st.subheader("The quiz's original answer")
+    st.markdown(f"> {question.seed_answer}")
+    kind, headline = VERDICT_STYLE[evidence.verdict]
+    getattr(st, kind)(f"**Verdict: {evidence.verdict}.** {headline}")
+
+    st.subheader("What the experiment shows")
+    st.markdown("\n".join(f"- {finding}" for finding in evidence.findings))
+    st.subheader("Explanation")
+    st.markdown(question.explanation)

@@ -1,0 +1,129 @@
+"""Turn URL query values into safe control values (pure: no streamlit).
+
+A shared link carries every control as a short key (`?lr=0.1&seed=3`).
+Anything a visitor types there is untrusted: each value is parsed and
+checked against its control's range, and a bad one becomes the control's
+default plus a warning the page shows. Warnings quote the value escaped
+and shortened, because it is user-supplied text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from content.questions import Control
+
+# Keys every page understands besides its controls.
+APP_URL_KEYS = frozenset({"projector"})
+MAX_SHOWN_CHARS = 40
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class UrlReading:
+    values: dict[str, Any]  # control key -> safe value (only keys present in the URL)
+    warnings: tuple[str, ...]
+
+
+def shown(raw: str) -> str:
+    """A user-supplied value, shortened and quoted for a plain-text warning."""
+    text = raw if len(raw) <= MAX_SHOWN_CHARS else raw[:MAX_SHOWN_CHARS] + "…"
+    return repr(text)
+
+
+def parse_control_value(control: Control, raw: str) -> tuple[Any, str | None]:
+    """(value, None) for a good value, (control.default, warning) otherwise."""
+    label = f"'{control.label}' ({control.key})"
+    fallback = f"using the default {format_value(control, control.default)}"
+    text = raw.strip()
+    if control.kind == "toggle":
+        if text.lower() in TRUE_WORDS:
+            return True, None
+        if text.lower() in FALSE_WORDS:
+            return False, None
+        return control.default, f"{label}: {shown(raw)} is not on/off; {fallback}."
+    if control.kind == "choice":
+        for option in control.options:
+            if text.lower() == option.lower():
+                return option, None
+        return control.default, (
+            f"{label}: {shown(raw)} is not one of {', '.join(control.options)}; {fallback}."
+        )
+    try:
+        number = float(text)
+    except ValueError:
+        return control.default, f"{label}: {shown(raw)} is not a number; {fallback}."
+    if not math.isfinite(number):
+        return control.default, f"{label}: {shown(raw)} is not a finite number; {fallback}."
+    if not control.min <= number <= control.max:
+        return control.default, (
+            f"{label}: {shown(raw)} is outside {format_value(control, control.min)}"
+            f"…{format_value(control, control.max)}; {fallback}."
+        )
+    if control.kind == "log":
+        # In range means positive (min > 0). Snap to the nearest grid value in
+        # log space, so a hand-typed 0.0009 becomes the slider's 0.001.
+        return min(control.grid(), key=lambda v: abs(math.log(v / number))), None
+    if control.kind == "int":
+        if not number.is_integer():
+            return control.default, f"{label}: {shown(raw)} is not a whole number; {fallback}."
+        return int(number), None
+    steps = round((number - control.min) / control.step)
+    return round(control.min + steps * control.step, 10), None
+
+
+def read_url(
+    controls: Sequence[Control], query: Mapping[str, Sequence[str]]
+) -> UrlReading:
+    """Validate a whole query (key -> all its values) against the controls."""
+    by_key = {c.key: c for c in controls}
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    for key, raws in query.items():
+        if key in APP_URL_KEYS:
+            continue
+        if key not in by_key:
+            warnings.append(f"Unknown link parameter {shown(key)} was ignored.")
+            continue
+        control = by_key[key]
+        if len(raws) != 1:
+            warnings.append(
+                f"'{control.label}' ({key}) appears {len(raws)} times in the link; "
+                "using the first value."
+            )
+        if not raws:
+            continue
+        value, warning = parse_control_value(control, raws[0])
+        values[key] = value
+        if warning:
+            warnings.append(warning)
+    return UrlReading(values, tuple(warnings))
+
+
+def format_value(control: Control, value: Any) -> str:
+    """How a value is written in a link and on screen."""
+    if control.kind == "toggle":
+        return "1" if value else "0"
+    if control.kind == "choice":
+        return str(value)
+    if control.kind == "int":
+        return str(int(value))
+    return f"{value:g}"
+
+
+def clamp(control: Control, value: Any) -> tuple[Any, str | None]:
+    """Bring a widget's value back into range (a forged value from a client)."""
+    if control.kind in ("toggle", "choice", "log"):
+        return parse_control_value(control, format_value(control, value) if value is not None else "")
+    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return control.default, f"'{control.label}' had an invalid value; using the default."
+    if control.min <= value <= control.max:
+        return value, None
+    clamped = min(max(value, control.min), control.max)
+    return (int(clamped) if control.kind == "int" else float(clamped)), (
+        f"'{control.label}' {value!r} is outside its range; using {format_value(control, clamped)}."
+    )

@@ -1,0 +1,43 @@
+"""Helpers for streamlit.testing.v1.AppTest tests of the real app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = {
+    "q1_adam_high_learning_rate": "pages/q1_adam_high_learning_rate.py",
+    "q2_rmsprop_first_step": "pages/q2_rmsprop_first_step.py",
+    "q3_sparse_gradients": "pages/q3_sparse_gradients.py",
+    "q4_sgd_momentum": "pages/q4_sgd_momentum.py",
+    "q5_nan_loss": "pages/q5_nan_loss.py",
+}
+# The first run of a page imports TensorFlow and compiles its loops.
+TIMEOUT = 180
+
+
+def open_page(question_id: str | None = None, query: dict[str, str | list[str]] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if question_id is None:
+        return at.run()
+    at.switch_page(PAGES[question_id])
+    return at.run()
+
+
+def clear_caches() -> None:
+    """st.cache_data is shared by every AppTest in the process."""
+    st.cache_data.clear()
+
+
+def errors(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.exception]
+
+
+def plotly_data(at: AppTest) -> list[str]:
+    """The JSON spec of every plotly chart on the page (to see a redraw)."""
+    return [element.proto.spec for element in at.get("plotly_chart")]

@@ -1,0 +1,67 @@
+"""The real app under AppTest: every page runs, sliders rerun, answers reveal."""
+
+from __future__ import annotations
+
+import pytest
+
+from scenarios import rmsprop_first_step as engine
+from tests.apptest_helpers import PAGES, clear_caches, errors, open_page, plotly_data
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    clear_caches()
+    yield
+
+
+def test_home_page_lists_every_question_without_tensorflow():
+    at = open_page()
+    assert errors(at) == []
+    assert at.title[0].value == "Optimizer Explorer"
+    links = [element.proto.label for element in at.get("page_link")]
+    assert len(links) == 5 and all(label.startswith("Question") for label in links)
+
+
+@pytest.mark.parametrize("question_id", list(PAGES))
+def test_every_question_page_runs_and_reveals(question_id):
+    at = open_page(question_id)
+    assert errors(at) == []
+    assert at.title[0].value.startswith("Question")
+    assert plotly_data(at), "the experiment draws at least one chart"
+    at.toggle(key=f"{question_id}:hint").set_value(True).run()
+    assert at.info, "the hint is shown"
+    at.radio(key=f"{question_id}:prediction").set_value(0).run()
+    at.button(key=f"{question_id}:reveal").click().run()
+    assert errors(at) == []
+    text = " ".join(m.value for m in at.markdown)
+    assert "Best supported answer" in text
+    verdicts = [e.value for e in (*at.success, *at.warning, *at.error) if "Verdict" in e.value]
+    assert len(verdicts) == 1
+
+
+def test_q2_seed_changes_printed_loss_to_the_engines_value():
+    at = open_page("q2_rmsprop_first_step")
+    metric = next(m for m in at.metric if m.label == "Printed loss")
+    assert float(metric.value) == engine.run(engine.RMSpropFirstStepParams(seed=42)).printed_loss
+    before = plotly_data(at)
+    at.slider(key="q2_rmsprop_first_step:seed").set_value(1234).run()
+    metric = next(m for m in at.metric if m.label == "Printed loss")
+    expected = engine.run(engine.RMSpropFirstStepParams(seed=1234)).printed_loss
+    assert float(metric.value) == expected
+    assert plotly_data(at) != before
+    assert at.query_params["seed"] in ("1234", ["1234"])
+
+
+def test_q2_slider_labels():
+    at = open_page("q2_rmsprop_first_step")
+    assert {s.label for s in at.slider} == {"Seed", "Steps"}
+    assert [s.label for s in at.select_slider] == ["Learning rate"]
+
+
+def test_progress_shows_on_home_page():
+    at = open_page("q2_rmsprop_first_step")
+    at.radio(key="q2_rmsprop_first_step:prediction").set_value(1).run()
+    at.button(key="q2_rmsprop_first_step:reveal").click().run()
+    at.switch_page("pages/home.py").run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "Predicted right" in captions

@@ -1,0 +1,90 @@
+"""Question 2's engine: the printed value is exactly the snippet's, runs repeat bit for bit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from content.questions import load_bank
+from scenarios import rmsprop_first_step as engine
+from scenarios.rmsprop_first_step import RMSpropFirstStepParams
+
+
+def test_same_params_give_bit_identical_curves():
+    params = RMSpropFirstStepParams(seed=3, learning_rate=0.05, steps=300)
+    first, second = engine.run(params), engine.run(params)
+    np.testing.assert_array_equal(first.curve["loss"].to_numpy(), second.curve["loss"].to_numpy())
+    assert first.printed_loss == second.printed_loss
+
+
+def test_learning_rate_zero_gives_a_flat_curve():
+    losses = engine.run(RMSpropFirstStepParams(seed=5, learning_rate=0.0, steps=50)).curve["loss"]
+    assert losses.nunique() == 1 and len(losses) == 51
+
+
+def test_rmsprop_fits_y_equals_2x():
+    result = engine.run(RMSpropFirstStepParams(seed=1, learning_rate=0.01, steps=1000))
+    assert result.curve["loss"].iloc[-1] < 0.01 * result.curve["loss"].iloc[0]
+    assert result.first_nonfinite_step is None
+
+
+def test_printed_value_is_the_loss_of_the_initial_weights():
+    """7.5 * (2 - w)^2 with bias 0, whatever the learning rate."""
+    for seed in (0, 7, 123):
+        result = engine.run(RMSpropFirstStepParams(seed=seed, learning_rate=0.5, steps=3))
+        assert result.initial_bias == 0.0
+        assert result.printed_loss == pytest.approx(7.5 * (2 - result.initial_kernel) ** 2, abs=2e-3)
+
+
+def test_new_learning_rate_does_not_retrace():
+    engine.run(RMSpropFirstStepParams(learning_rate=0.01))
+    before = engine._trainer().trace_count()
+    for lr in (0.001, 0.2, 1.0):
+        engine.run(RMSpropFirstStepParams(seed=9, learning_rate=lr, steps=77))
+    assert engine._trainer().trace_count() == before == 1
+
+
+def test_params_are_validated():
+    for bad in (dict(seed=-1), dict(learning_rate=float("nan")), dict(steps=10**6)):
+        with pytest.raises(ValueError):
+            RMSpropFirstStepParams(**bad)
+
+
+SEEDS = (0, 42, 1234)
+
+
+def _snippet_in_fresh_process(seed: int) -> subprocess.Popen:
+    """The question's own code, verbatim, after set_random_seed(seed)."""
+    code = load_bank().by_id("q2_rmsprop_first_step").code
+    program = (
+        "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
+        f"import tensorflow as tf; tf.keras.utils.set_random_seed({seed})\n" + code
+    )
+    return subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+
+
+def test_printed_value_matches_the_literal_snippet_in_a_fresh_process():
+    processes = {seed: _snippet_in_fresh_process(seed) for seed in SEEDS}
+    for seed, process in processes.items():
+        out, _ = process.communicate(timeout=240)
+        assert process.returncode == 0
+        printed = float(out.strip().splitlines()[-1])
+        assert engine.run(RMSpropFirstStepParams(seed=seed)).printed_loss == printed, seed
+
+
+def test_distribution_contradicts_around_ten():
+    distribution = engine.printed_loss_distribution()
+    assert len(distribution.printed_losses) == engine.DISTRIBUTION_SEEDS
+    # Glorot-uniform bounds: w in [-sqrt(3), sqrt(3)] -> loss in [0.54, 104.5].
+    assert distribution.printed_losses.min() >= 0.53
+    assert distribution.printed_losses.max() <= 104.6
+    assert distribution.share_between(*engine.CLAIM_BAND) < 0.2
+    # The distribution uses the same draws as single runs.
+    assert distribution.printed_losses[42] == engine.run(RMSpropFirstStepParams(seed=42)).printed_loss
+    evidence = engine.evidence(engine.run(RMSpropFirstStepParams(seed=42)), distribution)
+    assert evidence.verdict == "contradicted"
+    assert any("42" in finding for finding in evidence.findings)

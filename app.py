@@ -13,19 +13,25 @@ from ui.controls import start_page_visit
 
 st.set_page_config(
     page_title="Optimizer Explorer",
-    page_icon="📉",
+    page_icon=":material/trending_down:",
     layout="wide",
     initial_sidebar_state="auto",
 )
 
+# url_path is the file's stem on purpose: Streamlit also scans pages/ the
+# old way before app.py first runs, and a first visitor whose link names a
+# path that scan does not know gets a spurious "Page not found" dialog.
 QUESTION_PAGES = [
-    st.Page("pages/q1_adam_high_learning_rate.py", title="1 · Adam, huge learning rate", url_path="adam-high-learning-rate"),
-    st.Page("pages/q2_rmsprop_first_step.py", title="2 · RMSprop's first step", url_path="rmsprop-first-step"),
-    st.Page("pages/q3_sparse_gradients.py", title="3 · Sparse gradients", url_path="sparse-gradients"),
-    st.Page("pages/q4_sgd_momentum.py", title="4 · SGD momentum", url_path="sgd-momentum"),
-    st.Page("pages/q5_nan_loss.py", title="5 · Loss turns NaN", url_path="nan-loss"),
+    st.Page(f"pages/{question_id}.py", title=title, url_path=question_id)
+    for question_id, title in (
+        ("q1_adam_high_learning_rate", "1 · Adam, huge learning rate"),
+        ("q2_rmsprop_first_step", "2 · RMSprop's first step"),
+        ("q3_sparse_gradients", "3 · Sparse gradients"),
+        ("q4_sgd_momentum", "4 · SGD momentum"),
+        ("q5_nan_loss", "5 · Loss turns NaN"),
+    )
 ]
-HOME = st.Page("pages/home.py", title="Home", icon="🏠", default=True)
+HOME = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
 
 page = st.navigation({"Optimizer Explorer": [HOME], "Questions": QUESTION_PAGES})
 layout.init_projector_from_url()

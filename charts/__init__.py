@@ -102,7 +102,7 @@ def loss_curves(
             ))
     fig = _layout(fig, style, title, x_title, y_title + (" (log scale)" if use_log else ""))
     if use_log:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", dtick=1, minor={"showgrid": True})
     return fig
 
 
@@ -124,10 +124,10 @@ def histogram(
     ))
     if band is not None:
         fig.add_vrect(x0=band[0], x1=band[1], fillcolor=OKABE_ITO[1], opacity=0.35,
-                      line_width=0, annotation_text=band_label, annotation_position="top left")
+                      line_width=0, annotation_text=band_label, annotation_position="top right")
     if highlight is not None:
         fig.add_vline(x=highlight, line={"color": OKABE_ITO[3], "width": style.line_width, "dash": "dash"},
-                      annotation_text=highlight_label, annotation_position="top right")
+                      annotation_text=highlight_label, annotation_position="bottom left")
     fig = _layout(fig, style, title, x_title, "Number of seeds")
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
@@ -155,7 +155,7 @@ def scatter_lines(
     if log_x:
         fig.update_xaxes(type="log")
     if use_log:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", dtick=1, minor={"showgrid": True})
     return fig
 
 

@@ -93,6 +93,9 @@ class Question:
     def control(self, key: str) -> Control:
         return next(c for c in self.controls if c.key == key)
 
+    def control_by_label(self, label: str) -> Control:
+        return next(c for c in self.controls if c.label == label)
+
     @property
     def correct_choice(self) -> int:
         return next(i for i, c in enumerate(self.choices) if c.correct)

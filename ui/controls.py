@@ -94,7 +94,7 @@ def draw_controls(question: Question, *, columns: int = 2) -> dict[str, Any]:
     """Draw presets and controls; return `{engine param: safe value}`."""
     _apply_url_on_entry(question)
     for warning in st.session_state.get(_warnings_key(question), ()):
-        st.warning(warning, icon="⚠️")
+        st.warning(warning, icon=":material/warning:")
 
     preset_columns = st.columns(len(question.presets))
     for column, preset in zip(preset_columns, question.presets, strict=True):
@@ -111,7 +111,7 @@ def draw_controls(question: Question, *, columns: int = 2) -> dict[str, Any]:
             raw = _draw(question, control)
         value, warning = url_state.clamp(control, raw)
         if warning:
-            st.warning(warning, icon="⚠️")
+            st.warning(warning, icon=":material/warning:")
         values[control.key] = value
     _sync_url(question, values)
     return {control.param: values[control.key] for control in question.controls}

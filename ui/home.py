@@ -17,7 +17,7 @@ def _status(question_id: str, correct: int) -> str:
         return "Predicted, answer not revealed"
     if state["prediction"] is None:
         return "Answer revealed (no prediction)"
-    return "✅ Predicted right" if state["prediction"] == correct else "❌ Predicted wrong"
+    return "Predicted right" if state["prediction"] == correct else "Predicted wrong"
 
 
 def home_page() -> None:
@@ -32,10 +32,10 @@ def home_page() -> None:
     done = 0
     for question in bank.questions:
         status = _status(question.id, question.correct_choice)
-        done += status.startswith(("✅", "❌", "Answer"))
+        done += status.startswith(("Predicted right", "Predicted wrong", "Answer"))
         with st.container(border=True):
             st.page_link(PAGE_FILES.format(id=question.id),
-                         label=f"Question {question.number}: {question.title}", icon="❓")
+                         label=f"Question {question.number}: {question.title}", icon=":material/quiz:")
             st.caption(f"{status} · {question.question}")
     st.progress(done / max(len(bank.questions), 1),
                 text=f"{done} of {len(bank.questions)} answers revealed")

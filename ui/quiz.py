@@ -18,9 +18,9 @@ from ui import layout
 from ui.controls import draw_controls
 
 VERDICT_STYLE = {
-    "holds": ("success", "✅ The experiment agrees with it."),
-    "holds with a caveat": ("warning", "⚠️ The experiment agrees only in part."),
-    "contradicted": ("error", "❌ The experiment contradicts it."),
+    "holds": ("success", ":material/check_circle:", "The experiment agrees with it."),
+    "holds with a caveat": ("warning", ":material/warning:", "The experiment agrees only in part."),
+    "contradicted": ("error", ":material/cancel:", "The experiment contradicts it."),
 }
 
 
@@ -64,7 +64,7 @@ def question_page(question_id: str) -> None:
         st.code(question.code, language="python")
 
     if layout.reveal_toggle("Show hint", f"{question.id}:hint"):
-        st.info(question.hint, icon="💡")
+        st.info(question.hint, icon=":material/lightbulb:")
 
     labels = [choice.text for choice in question.choices]
     picked = st.radio(
@@ -96,8 +96,8 @@ def _reveal(question: Question, picked: int | None, evidence: Evidence) -> None:
 
     st.subheader("The quiz's original answer")
     st.markdown(f"> {question.seed_answer}")
-    kind, headline = VERDICT_STYLE[evidence.verdict]
-    getattr(st, kind)(f"**Verdict: {evidence.verdict}.** {headline}")
+    kind, icon, headline = VERDICT_STYLE[evidence.verdict]
+    getattr(st, kind)(f"**Verdict: {evidence.verdict}.** {headline}", icon=icon)
 
     st.subheader("What the experiment shows")
     st.markdown("\n".join(f"- {finding}" for finding in evidence.findings))

@@ -1,0 +1,74 @@
+"""Every page in a real Chromium: loads clean, sliders move by keyboard, answers reveal."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from content.questions import load_bank
+from tests.e2e.browser import exceptions, open_app, press_and_wait_for_redraw, wait_idle
+
+BANK = load_bank()
+# The slider each test moves with the keyboard.
+SLIDER = {
+    "q1_adam_high_learning_rate": "Learning rate",
+    "q2_rmsprop_first_step": "Seed",
+    "q3_sparse_gradients": "Sparsity",
+    "q4_sgd_momentum": "Momentum",
+    "q5_nan_loss": "Learning rate",
+}
+NORMAL = {"width": 1280, "height": 900}
+PROJECTOR = {"width": 1024, "height": 768}
+
+
+def test_home_page(page: Page, app_url: str, screenshots_dir):
+    page.set_viewport_size(NORMAL)
+    open_app(page, app_url)
+    assert exceptions(page) == []
+    expect(page.get_by_role("heading", name="Optimizer Explorer")).to_be_visible()
+    for question in BANK.questions:
+        expect(page.get_by_text(f"Question {question.number}: {question.title}")).to_be_visible()
+    page.screenshot(path=screenshots_dir / "home.png")
+    page.get_by_text("Question 2: ").click()
+    wait_idle(page, 180_000)
+    expect(page.get_by_role("heading", name=re.compile("Question 2"))).to_be_visible()
+
+
+@pytest.mark.parametrize("question_id", list(SLIDER))
+def test_question_page(page: Page, app_url: str, screenshots_dir, question_id: str):
+    question = BANK.by_id(question_id)
+    page.set_viewport_size(NORMAL)
+    open_app(page, f"{app_url}/{question_id}")
+    assert exceptions(page) == []
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+
+    press_and_wait_for_redraw(page, SLIDER[question_id])
+    assert exceptions(page) == []
+    assert question.control_by_label(SLIDER[question_id]).key in page.url
+
+    page.get_by_text("Show hint").click()
+    expect(page.get_by_text(question.hint)).to_be_visible()
+    page.get_by_text(question.choices[question.correct_choice].text).first.click()
+    wait_idle(page)
+    page.get_by_role("button", name="Reveal answer").click()
+    wait_idle(page)
+    expect(page.get_by_text("Your prediction is right.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Verdict: "))).to_be_visible()
+    expect(page.get_by_role("heading", name="What the experiment shows")).to_be_visible()
+    assert exceptions(page) == []
+    page.screenshot(path=screenshots_dir / f"{question_id}.png")
+
+
+def test_nan_preset_shows_its_marker(page: Page, app_url: str, screenshots_dir):
+    page.set_viewport_size(NORMAL)
+    open_app(page, f"{app_url}/q5_nan_loss")
+    page.get_by_role("button", name="Diverges").click()
+    wait_idle(page)
+    marker = page.locator(".js-plotly-plot text", has_text=re.compile(r"(NaN|Inf) at epoch \d+"))
+    expect(marker.first).to_be_visible()
+    # The finite part of the curve is still drawn.
+    assert page.locator(".js-plotly-plot path.js-line").count() >= 1
+    assert exceptions(page) == []
+    page.screenshot(path=screenshots_dir / "q5_nan_loss-diverges.png")

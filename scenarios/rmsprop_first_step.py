@@ -178,3 +178,35 @@ def warm_up() -> None:
     """Compile the loop for one run and for the seed distribution."""
     run(RMSpropFirstStepParams())
     printed_loss_distribution()
+
+
+def reproduction_code(params: RMSpropFirstStepParams) -> str:
+    """Self-contained eager TensorFlow that prints this run's loss curve.
+
+    It is the question's snippet, seeded, looped for `steps` updates: a
+    student can paste it into a notebook and get the numbers on screen.
+    """
+    return f'''import numpy as np
+import tensorflow as tf
+
+tf.keras.utils.set_random_seed({params.seed})
+
+x = np.array([[1.0], [2.0], [3.0], [4.0]])
+y = np.array([[2.0], [4.0], [6.0], [8.0]])
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+optimizer = tf.keras.optimizers.RMSprop(learning_rate={params.learning_rate!r})
+loss_fn = tf.keras.losses.MeanSquaredError()
+
+losses = []  # the loss before each update, then after the last one
+for step in range({params.steps} + 1):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    losses.append(float(loss))
+    if step == {params.steps} or not np.isfinite(losses[-1]):
+        break
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+print("printed by the question's snippet:", round(losses[0], 3))
+print(losses)
+'''

@@ -60,6 +60,19 @@ def reveal_toggle(label: str, key: str) -> bool:
     return st.toggle(label, key=key)
 
 
+def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> None:
+    """'Show code' (reproduces the chart) and the plotted curves as CSV."""
+    with st.expander("Show code: reproduce this chart in plain TensorFlow"):
+        st.caption("Self-contained: paste it into a Python file or notebook. It runs the same "
+                   "optimizer eagerly; the app runs it in an XLA-compiled loop, so the last "
+                   "digits can differ by float32 rounding.")
+        st.code(code, language="python")
+    st.download_button(
+        "Download the plotted curves (CSV)", data=curves.to_csv(index=False).encode(),
+        file_name=file_name, mime="text/csv", key=key, icon=":material/download:",
+    )
+
+
 def show_chart(figure, *, alt_text: str, key: str) -> None:
     """A plotly chart with its text description for screen readers."""
     st.plotly_chart(figure, key=key, config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})

@@ -41,6 +41,10 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     )
     layout.show_chart(curve_figure, alt_text="Loss curve. " + charts.alt_text_for_curves(result.curve),
                       key="q2-curve")
+    layout.show_code_and_download(
+        engine.reproduction_code(result.params), result.curve,
+        file_name=f"rmsprop_seed{values['seed']}_lr{lr:g}.csv", key="q2-download",
+    )
     if result.first_nonfinite_step is not None:
         st.error(f"The loss became non-finite at step {result.first_nonfinite_step}; the run stopped there.")
 

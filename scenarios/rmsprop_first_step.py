@@ -109,6 +109,10 @@ def _trainer() -> CompiledTrainer:
     )
 
 
+def _series_name(params: RMSpropFirstStepParams) -> str:
+    return f"RMSprop, learning rate {params.learning_rate:g}"
+
+
 def run(params: RMSpropFirstStepParams) -> RMSpropFirstStepResult:
     kernel, bias = initial_weights(params.seed)
     batch = _trainer().run(
@@ -122,7 +126,7 @@ def run(params: RMSpropFirstStepParams) -> RMSpropFirstStepResult:
     curve = pd.DataFrame(
         {
             "step": np.arange(len(losses)),
-            "series": f"RMSprop, learning rate {params.learning_rate:g}",
+            "series": _series_name(params),
             "loss": losses,
         }
     )
@@ -185,8 +189,12 @@ def reproduction_code(params: RMSpropFirstStepParams) -> str:
 
     It is the question's snippet, seeded, looped for `steps` updates: a
     student can paste it into a notebook and get the numbers on screen.
+    Like every scenario's code, its last line of output is JSON mapping
+    each plotted series to its losses (what tests and benchmarks compare).
     """
-    return f'''import numpy as np
+    return f'''import json
+
+import numpy as np
 import tensorflow as tf
 
 tf.keras.utils.set_random_seed({params.seed})
@@ -208,5 +216,5 @@ for step in range({params.steps} + 1):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 
 print("printed by the question's snippet:", round(losses[0], 3))
-print(losses)
+print(json.dumps({{{_series_name(params)!r}: losses}}))
 '''

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -116,8 +117,10 @@ def test_show_code_reproduces_the_curve_in_a_fresh_process():
         out, _ = process.communicate(timeout=240)
         assert process.returncode == 0
         lines = out.strip().splitlines()
-        reproduced = np.array([float(v) for v in lines[-1].strip("[]").split(",")])
         result = engine.run(params)
+        (series, losses), = json.loads(lines[-1]).items()
+        assert series == result.curve["series"].iloc[0]
+        reproduced = np.array(losses)
         expected = result.curve["loss"].to_numpy()
         assert float(lines[0].rsplit(" ", 1)[1]) == result.printed_loss
         assert len(reproduced) == len(expected)

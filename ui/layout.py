@@ -6,6 +6,8 @@ thick lines, high contrast and a wide layout, for the back of a classroom.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import streamlit as st
 
 from charts import ChartStyle
@@ -71,6 +73,18 @@ def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> No
         "Download the plotted curves (CSV)", data=curves.to_csv(index=False).encode(),
         file_name=file_name, mime="text/csv", key=key, icon=":material/download:",
     )
+
+
+def share_link() -> None:
+    """The address of exactly this configuration, with a copy button."""
+    base = st.context.url
+    if not base:
+        return
+    query = "&".join(f"{key}={quote(value)}" for key, value in st.query_params.items())
+    with st.expander("Share this configuration", icon=":material/link:"):
+        st.caption("Opening this link shows the same sliders and the same numbers. "
+                   "Use the copy button at the right of the box.")
+        st.code(f"{base}?{query}" if query else base, language=None)
 
 
 def show_chart(figure, *, alt_text: str, key: str) -> None:

@@ -73,15 +73,40 @@ def question_page(question_id: str) -> None:
     )
     state["prediction"] = picked
 
+    _experiment_and_answer(question, picked)
+    _previous_next(question, bank)
+
+
+# A fragment: a slider move reruns only the experiment and the answer
+# below it (whose numbers come from the experiment), not the question.
+@st.fragment
+def _experiment_and_answer(question: Question, picked: int | None) -> None:
+    state = progress()[question.id]
     st.header("Experiment")
     values = draw_controls(question, columns=layout.control_columns())
     evidence: Evidence = _experiment(question.scenario).show(question, values)
+    layout.share_link()
 
     st.header("Answer")
     if st.button("Reveal answer", key=f"{question.id}:reveal", type="primary"):
         state["revealed"] = True
     if state["revealed"]:
         _reveal(question, picked, evidence)
+
+
+def _previous_next(question: Question, bank: QuestionBank) -> None:
+    """One question per screen: previous / next, for a projector or a keyboard."""
+    numbers = [q.number for q in bank.questions]
+    index = numbers.index(question.number)
+    left, right = st.columns(2)
+    if index > 0:
+        previous = bank.questions[index - 1]
+        left.page_link(f"pages/{previous.id}.py", label=f"Previous: {previous.title}",
+                       icon=":material/arrow_back:")
+    if index + 1 < len(numbers):
+        following = bank.questions[index + 1]
+        right.page_link(f"pages/{following.id}.py", label=f"Next: {following.title}",
+                        icon=":material/arrow_forward:")
 
 
 def _reveal(question: Question, picked: int | None, evidence: Evidence) -> None:

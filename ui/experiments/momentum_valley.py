@@ -1,0 +1,186 @@
+"""Question 4's experiment: SGD with momentum in a narrow valley and on a bumpy landscape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+import charts
+from charts import momentum_valley as figures
+from content.questions import Question
+from scenarios import momentum_valley as engine
+from scenarios.evidence import Evidence
+from ui import layout
+
+VALLEY_W1_RANGE = (-5.0, 5.0)
+VALLEY_W2_RANGE = (-1.6, 1.6)
+LANDSCAPE_W_RANGE = (-5.5, 8.0)
+BASIN_LABELS = {"shallow": "shallow minimum", "deep": "deep minimum",
+                "plateau": "plateau (past the deep one)", "diverged": "diverged"}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def run(
+    momentum: float, learning_rate: float, condition_number: float, steps: int
+) -> engine.MomentumValleyResult:
+    return engine.run(engine.MomentumValleyParams(
+        momentum=momentum, learning_rate=learning_rate, condition_number=condition_number, steps=steps,
+    ))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def sweep(learning_rate: float, condition_number: float) -> engine.MomentumSweep:
+    return engine.momentum_sweep(learning_rate, condition_number)
+
+
+@st.cache_resource(show_spinner="Mapping where the weight ends for 100 momenta (once per server)…")
+def basins() -> engine.BasinMap:
+    return engine.basin_map()
+
+
+def _steps_text(steps: int | None, limit: int, nonfinite_step: int | None = None) -> str:
+    if nonfinite_step is not None:
+        return f"diverged (step {nonfinite_step})"
+    return str(steps) if steps is not None else f"> {limit}"
+
+
+def show(question: Question, values: dict[str, Any]) -> Evidence:
+    momentum = float(values["momentum"])
+    learning_rate = float(values["learning_rate"])
+    condition_number = float(values["condition_number"])
+    steps = int(values["steps"])
+    result = run(momentum, learning_rate, condition_number, steps)
+    comparison = sweep(learning_rate, condition_number)
+    basin_map = basins()
+    geometry = engine.landscape_geometry()
+    style = layout.chart_style()
+    baseline_note = "" if result.has_baseline else " (this run is plain SGD)"
+
+    st.subheader("A narrow valley")
+    floor, wall = engine.valley_curvatures(condition_number)
+    st.markdown(
+        f"Loss f(w) = ½·({floor:.3g}·w1² + {wall:g}·w2²): the walls are {condition_number:g}× "
+        f"steeper than the floor. A `tf.Variable` of shape (2,) starts at {engine.VALLEY_START} and is "
+        f"trained by `tf.keras.optimizers.SGD(learning_rate={learning_rate:g}, momentum={momentum:g})`, "
+        "next to plain SGD (momentum 0) with the same learning rate."
+    )
+    cols = st.columns(3)
+    cols[0].metric(
+        f"Steps to converge, momentum {momentum:g}",
+        _steps_text(result.steps_to_converge, steps, result.first_nonfinite_step),
+        help="First step from which the loss stays below 1/1000 of its start, within this run.",
+    )
+    cols[1].metric(
+        "Steps to converge, plain SGD",
+        _steps_text(result.baseline_steps_to_converge, steps, result.baseline_first_nonfinite_step),
+        help="Momentum 0, same learning rate and valley." + baseline_note,
+    )
+    overshoot = "diverged" if result.first_nonfinite_step is not None else f"{result.overshoot:.2f}"
+    cols[2].metric(f"Overshoot past the minimum, momentum {momentum:g}", overshoot,
+                   help="Furthest w1 went beyond the minimum at w1 = 0 (it starts at w1 = -4). "
+                        "Plain SGD: " + ("diverged." if result.baseline_first_nonfinite_step is not None
+                                         else f"{result.baseline_overshoot:.2f}."))
+    for label, bad in (("This run", result.first_nonfinite_step),
+                       ("Plain SGD", result.baseline_first_nonfinite_step if result.has_baseline else None)):
+        if bad is not None:
+            st.error(f"{label}: the loss became non-finite at step {bad}; the run stopped there.")
+
+    left, right = st.columns(2)
+    with left:
+        path_figure = figures.valley_paths(
+            result.curve, loss=lambda a, b: engine.valley_loss(a, b, condition_number),
+            w1_range=VALLEY_W1_RANGE, w2_range=VALLEY_W2_RANGE,
+            title=f"Paths in the valley, {steps} steps", style=style,
+        )
+        ends = "; ".join(
+            f"{name} ends at ({group['w1'].iloc[-1]:.3g}, {group['w2'].iloc[-1]:.3g})"
+            if group["loss"].notna().all() else f"{name} diverged"
+            for name, group in result.curve.groupby("series", sort=False)
+        )
+        layout.show_chart(path_figure, key="q4-valley-paths",
+                          alt_text=f"Contour plot of the valley with the optimizers' paths from "
+                                   f"{engine.VALLEY_START}: {ends}.")
+    with right:
+        loss_figure = charts.loss_curves(
+            result.curve,
+            title=f"Loss, learning rate {learning_rate:g}, condition number {condition_number:g}",
+            style=style,
+        )
+        layout.show_chart(loss_figure, key="q4-valley-loss",
+                          alt_text="Loss curves. " + charts.alt_text_for_curves(result.curve))
+
+    st.subheader("Which momentum converges fastest?")
+    fastest = comparison.fastest()
+    sweep_figure = figures.steps_to_converge_chart(
+        comparison.frame(), horizon=comparison.horizon, current_momentum=momentum,
+        title=f"Steps to converge by momentum (same valley and learning rate, "
+              f"up to {comparison.horizon} steps)",
+        style=style,
+    )
+    layout.show_chart(
+        sweep_figure, key="q4-sweep",
+        alt_text="Steps to converge against momentum: " + ", ".join(
+            f"{m:g}: {_steps_text(s, comparison.horizon, bad)}"
+            for m, s, bad in zip(comparison.momenta, comparison.steps_to_converge,
+                                 comparison.first_nonfinite_step, strict=True)
+        ) + ".",
+    )
+    if fastest is not None:
+        largest = _steps_text(comparison.steps_to_converge[-1], comparison.horizon,
+                              comparison.first_nonfinite_step[-1])
+        plain = _steps_text(comparison.steps_to_converge[0], comparison.horizon,
+                            comparison.first_nonfinite_step[0])
+        st.info(f"Fastest here: momentum {fastest[0]:g}, {fastest[1]} steps. Plain SGD: {plain}. "
+                f"Momentum {comparison.momenta[-1]:g}: {largest}.")
+    else:
+        st.warning(f"No momentum converged within {comparison.horizon} steps at this learning rate "
+                   f"({sum(b is not None for b in comparison.first_nonfinite_step)} of "
+                   f"{len(comparison.momenta)} diverged).")
+
+    st.subheader("A shallow minimum before a deeper one")
+    st.markdown(
+        f"A 1-D weight starts on a wall at w = {engine.LANDSCAPE_START:g} and rolls right: a shallow minimum "
+        f"at w ≈ {geometry.shallow_minimum:.2f} (loss {geometry.shallow_loss:.2f}), a bump at "
+        f"w ≈ {geometry.bump:.2f}, a deep minimum at w ≈ {geometry.deep_minimum:.2f} "
+        f"(loss {geometry.deep_loss:.2f}), then a flat plateau (loss ≈ 0). Same Keras SGD, momentum "
+        f"{momentum:g} against 0, learning rate fixed at {engine.LANDSCAPE_LEARNING_RATE:g}, "
+        f"{engine.LANDSCAPE_STEPS} steps (the valley's learning rate and steps sliders do not apply here)."
+    )
+    cols = st.columns(2)
+    cols[0].metric(f"Momentum {momentum:g} ends in", BASIN_LABELS[result.landscape_basin],
+                   help=f"Final w = {result.landscape_final:.3f}.")
+    cols[1].metric("Plain SGD ends in", BASIN_LABELS[result.baseline_landscape_basin],
+                   help=f"Final w = {result.baseline_landscape_final:.3f}." + baseline_note)
+    left, right = st.columns(2)
+    landmarks = [("shallow min", geometry.shallow_minimum), ("bump", geometry.bump),
+                 ("deep min", geometry.deep_minimum), ("plateau", geometry.plateau_from)]
+    with left:
+        landscape_figure = figures.landscape_chart(
+            result.landscape, loss=engine.landscape_loss, x_range=LANDSCAPE_W_RANGE,
+            title="Where the weight goes on the landscape", style=style,
+        )
+        layout.show_chart(
+            landscape_figure, key="q4-landscape",
+            alt_text=(f"The landscape's loss curve with the visited positions. Momentum {momentum:g} ends at "
+                      f"w = {result.landscape_final:.2f} ({result.landscape_basin}); plain SGD at "
+                      f"w = {result.baseline_landscape_final:.2f} ({result.baseline_landscape_basin})."),
+        )
+    with right:
+        position_figure = figures.position_chart(
+            result.landscape, levels=landmarks, title="Position w at each step", style=style,
+        )
+        layout.show_chart(position_figure, key="q4-position",
+                          alt_text="w against step for each momentum, with the landscape's minima, bump and "
+                                   "plateau as horizontal lines.")
+
+    map_figure = figures.basin_map_chart(
+        basin_map.frame(), current_momentum=momentum,
+        levels=[("shallow min", geometry.shallow_loss), ("deep min", geometry.deep_loss), ("plateau", 0.0)],
+        title=f"Where the weight ends after {engine.LANDSCAPE_STEPS} steps, for momentum 0 to 0.99",
+        style=style,
+    )
+    bands = "; ".join(f"{low:.2f}–{high:.2f}: {basin}" for basin, low, high in basin_map.bands())
+    layout.show_chart(map_figure, key="q4-basin-map",
+                      alt_text=f"Final loss against momentum, by the basin the weight ends in. {bands}.")
+    return engine.evidence(result, comparison, basin_map)

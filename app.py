@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import layout, warmup
+from ui import layout, routes, warmup
 from ui.controls import start_page_visit
 
+layout.init_projector_from_url()
 st.set_page_config(
     page_title="Optimizer Explorer",
     page_icon=":material/trending_down:",
     layout="wide",
-    initial_sidebar_state="auto",
+    # A projector shows one question per screen: no sidebar in the way.
+    initial_sidebar_state="collapsed" if layout.is_projector() else "auto",
 )
 
-# url_path is the file's stem on purpose: Streamlit also scans pages/ the
-# old way before app.py first runs, and a first visitor whose link names a
-# path that scan does not know gets a spurious "Page not found" dialog.
+# The URL path of a question page is its question id (and file stem).
 QUESTION_PAGES = [
-    st.Page(f"pages/{question_id}.py", title=title, url_path=question_id)
+    st.Page(routes.question_file(question_id), title=title, url_path=question_id)
     for question_id, title in (
         ("q1_adam_high_learning_rate", "1 · Adam, huge learning rate"),
         ("q2_rmsprop_first_step", "2 · RMSprop's first step"),
@@ -31,10 +31,9 @@ QUESTION_PAGES = [
         ("q5_nan_loss", "5 · Loss turns NaN"),
     )
 ]
-HOME = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
+HOME = st.Page(routes.HOME_FILE, title="Home", icon=":material/home:", default=True)
 
 page = st.navigation({"Optimizer Explorer": [HOME], "Questions": QUESTION_PAGES})
-layout.init_projector_from_url()
 with st.sidebar:
     st.toggle("Projector mode", key=layout.PROJECTOR_KEY,
               help="Large type and thick lines for a classroom projector (?projector=1).")

@@ -7,14 +7,17 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from ui import routes
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = {
-    "q1_adam_high_learning_rate": "pages/q1_adam_high_learning_rate.py",
-    "q2_rmsprop_first_step": "pages/q2_rmsprop_first_step.py",
-    "q3_sparse_gradients": "pages/q3_sparse_gradients.py",
-    "q4_sgd_momentum": "pages/q4_sgd_momentum.py",
-    "q5_nan_loss": "pages/q5_nan_loss.py",
-}
+QUESTION_IDS = (
+    "q1_adam_high_learning_rate",
+    "q2_rmsprop_first_step",
+    "q3_sparse_gradients",
+    "q4_sgd_momentum",
+    "q5_nan_loss",
+)
+PAGES = {question_id: routes.question_file(question_id) for question_id in QUESTION_IDS}
 # The first run of a page imports TensorFlow and compiles its loops.
 TIMEOUT = 180
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scenarios import rmsprop_first_step as engine
+from ui import routes
 from tests.apptest_helpers import PAGES, clear_caches, errors, open_page, plotly_data
 
 
@@ -62,6 +63,6 @@ def test_progress_shows_on_home_page():
     at = open_page("q2_rmsprop_first_step")
     at.radio(key="q2_rmsprop_first_step:prediction").set_value(1).run()
     at.button(key="q2_rmsprop_first_step:reveal").click().run()
-    at.switch_page("pages/home.py").run()
+    at.switch_page(routes.HOME_FILE).run()
     captions = " ".join(c.value for c in at.caption)
     assert "Predicted right" in captions

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.quiz import progress, question_bank
+from ui.routes import question_file
 
-PAGE_FILES = "pages/{id}.py"
 
 
 def _status(question_id: str, correct: int) -> str:
@@ -34,7 +34,7 @@ def home_page() -> None:
         status = _status(question.id, question.correct_choice)
         done += status.startswith(("Predicted right", "Predicted wrong", "Answer"))
         with st.container(border=True):
-            st.page_link(PAGE_FILES.format(id=question.id),
+            st.page_link(question_file(question.id),
                          label=f"Question {question.number}: {question.title}", icon=":material/quiz:")
             st.caption(f"{status} · {question.question}")
     st.progress(done / max(len(bank.questions), 1),

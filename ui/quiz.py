@@ -16,6 +16,7 @@ from content.questions import Question, QuestionBank, load_bank
 from scenarios.evidence import Evidence
 from ui import layout
 from ui.controls import draw_controls
+from ui.routes import question_file
 
 VERDICT_STYLE = {
     "holds": ("success", ":material/check_circle:", "The experiment agrees with it."),
@@ -101,11 +102,11 @@ def _previous_next(question: Question, bank: QuestionBank) -> None:
     left, right = st.columns(2)
     if index > 0:
         previous = bank.questions[index - 1]
-        left.page_link(f"pages/{previous.id}.py", label=f"Previous: {previous.title}",
+        left.page_link(question_file(previous.id), label=f"Previous: {previous.title}",
                        icon=":material/arrow_back:")
     if index + 1 < len(numbers):
         following = bank.questions[index + 1]
-        right.page_link(f"pages/{following.id}.py", label=f"Next: {following.title}",
+        right.page_link(question_file(following.id), label=f"Next: {following.title}",
                         icon=":material/arrow_forward:")
 
 

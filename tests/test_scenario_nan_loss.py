@@ -1,0 +1,158 @@
+"""Question 5's engine: where the question's loop does and does not turn NaN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from content.questions import load_bank
+from scenarios import nan_loss as engine
+from scenarios.nan_loss import NanLossParams
+
+
+def _preset(name: str, **overrides) -> NanLossParams:
+    """The TOML preset's values (by URL key) on top of the controls' defaults."""
+    question = load_bank().by_id("q5_nan_loss")
+    values = {c.param: c.default for c in question.controls}
+    preset = next(p for p in question.presets if p.name == name)
+    values.update({question.control(key).param: value for key, value in preset.values.items()})
+    values.update(overrides)
+    values["epochs"] = int(values["epochs"])
+    values["seed"] = int(values["seed"])
+    return NanLossParams(**values)
+
+
+@pytest.fixture(scope="module")
+def sweep() -> engine.SeedSweep:
+    return engine.seed_sweep()
+
+
+def test_same_params_give_bit_identical_results():
+    params = NanLossParams(optimizer="SGD", learning_rate=1.0, data_scale=2.0, epochs=40, clip=True, seed=5)
+    first, second = engine.run(params), engine.run(params)
+    np.testing.assert_array_equal(first.curve["loss"].to_numpy(), second.curve["loss"].to_numpy())
+    pd.testing.assert_frame_equal(first.curve, second.curve, check_exact=True)
+    pd.testing.assert_frame_equal(first.diagnostics, second.diagnostics, check_exact=True)
+    assert first.runs == second.runs
+
+
+def test_learning_rate_zero_gives_a_flat_curve():
+    for optimizer in engine.OPTIMIZERS:
+        result = engine.run(NanLossParams(optimizer=optimizer, learning_rate=0.0, epochs=20, seed=2))
+        assert result.curve["loss"].nunique() == 1 and len(result.curve) == 21
+
+
+def test_the_question_preset_stays_finite_and_kills_relus():
+    result = engine.run(_preset("The question"))
+    assert result.params == NanLossParams(optimizer="Adam", learning_rate=1.0, data_scale=0.0, epochs=10)
+    assert result.first_nonfinite_step is None
+    assert np.isfinite(result.curve["loss"]).all()
+    # The loss jumps far above where it started, the weights stay small.
+    assert result.curve["loss"].max() > 5 * result.curve["loss"].iloc[0]
+    assert result.plain.largest_weight < 20
+    assert result.plain.dead_units is not None and result.plain.dead_units > 0
+
+
+def test_the_diverges_preset_goes_nonfinite_and_the_curve_is_nan_after():
+    result = engine.run(_preset("Diverges"))
+    first = result.first_nonfinite_step
+    assert first is not None and first <= engine.QUESTION_EPOCHS
+    losses = result.curve["loss"].to_numpy()
+    assert np.isfinite(losses[:first]).all()
+    assert not np.isfinite(losses[first])
+    assert np.isnan(losses[first + 1:]).all()
+    assert result.plain.dead_units is None  # weights are no longer finite
+
+
+def test_same_rate_with_sgd_overflows_after_a_few_epochs():
+    result = engine.run(_preset("Same rate, SGD"))
+    assert result.first_nonfinite_step is not None and 3 <= result.first_nonfinite_step <= 10
+
+
+def test_clipping_keeps_the_diverging_sgd_run_finite():
+    result = engine.run(_preset("Diverges", clip=True, epochs=300))
+    plain, clipped = result.runs
+    assert not plain.clipped and clipped.clipped
+    assert plain.first_nonfinite_step is not None
+    assert clipped.first_nonfinite_step is None
+    assert clipped.final_loss < clipped.initial_loss
+    assert set(result.curve["series"]) == {plain.series, clipped.series}
+
+
+def test_matches_the_literal_question_loop():
+    """The compiled trainer prints what the question's eager loop prints."""
+    tf = engine.tensorflow()
+    cases = (("Adam", _preset("The question", seed=1)), ("SGD", _preset("Diverges", seed=1)))
+    for optimizer, params in cases:
+        x, y, weights = engine.dataset(params.seed)
+        scale = np.float32(10 ** params.data_scale)
+        x, y = x * scale, y * scale
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="relu"), tf.keras.layers.Dense(1)])
+        model.build((None, engine.FEATURES))
+        for variable, value in zip(model.trainable_variables, weights, strict=True):
+            variable.assign(value)
+        keras_optimizer = getattr(tf.keras.optimizers, optimizer)(learning_rate=params.learning_rate)
+        printed = []
+        for _epoch in range(params.epochs):
+            with tf.GradientTape() as tape:
+                predictions = model(x)
+                loss = tf.reduce_mean(tf.square(y - predictions))
+            grads = tape.gradient(loss, model.trainable_variables)
+            keras_optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            printed.append(float(loss.numpy()))
+        printed = np.array(printed)
+        result = engine.run(params)
+        ours = result.curve["loss"].to_numpy()[: params.epochs]
+        first = result.first_nonfinite_step
+        if first is None:
+            np.testing.assert_allclose(ours, printed, rtol=1e-4)
+        else:
+            np.testing.assert_allclose(ours[:first], printed[:first], rtol=1e-4)
+            assert not np.isfinite(printed[first]) and np.isfinite(printed[:first]).all()
+
+
+def test_new_slider_values_do_not_retrace():
+    engine.run(NanLossParams())
+    trainer = engine._trainer("Adam", False)
+    before = trainer.trace_count()
+    for lr, scale, seed, epochs in ((0.001, 0.0, 1, 10), (0.2, 3.5, 2, 500), (100.0, 6.0, 3, 1000)):
+        engine.run(NanLossParams(learning_rate=lr, data_scale=scale, seed=seed, epochs=epochs))
+    # One trace per input shape: single runs (and the seed sweep) — never one per value.
+    assert trainer.trace_count() == before <= 2
+
+
+def test_params_are_validated():
+    for bad in (dict(optimizer="RMSprop"), dict(learning_rate=float("inf")), dict(learning_rate=-1.0),
+                dict(data_scale=9.0), dict(epochs=10**6), dict(seed=-1), dict(clip="yes")):
+        with pytest.raises(ValueError):
+            NanLossParams(**bad)
+
+
+def test_seed_sweep_contradicts_adam_at_one_going_nan(sweep):
+    adam = sweep.adam_question
+    n = adam.seeds
+    assert n == len(engine.SWEEP_SEEDS) == 32
+    assert adam.nonfinite_within(engine.QUESTION_EPOCHS) == 0
+    assert adam.nonfinite_within(engine.MAX_EPOCHS) == 0
+    assert np.sum(adam.dead_at_question_epochs > 0) >= 0.75 * n  # measured: 26 of 32
+    assert np.median(adam.dead_at_end) >= engine.HIDDEN_UNITS / 2  # measured: 6 of 10
+    assert adam.largest_weight_at_end.max() < 20
+    assert sweep.sgd_question.nonfinite_within(engine.QUESTION_EPOCHS) >= 0.9 * n  # measured: 31
+    assert sweep.sgd_diverges.nonfinite_within(engine.QUESTION_EPOCHS) == n
+    assert sweep.sgd_diverges_clipped.nonfinite_within(engine.MAX_EPOCHS) == 0
+    assert sweep.adam_overflow.nonfinite_within(engine.QUESTION_EPOCHS) >= 0.75 * n  # measured: 29
+    assert sweep.adam_overflow.first_nonfinite[0] >= 0  # the "Adam overflows" preset, default seed
+
+    result = engine.run(_preset("The question"))
+    evidence = engine.evidence(result, sweep)
+    assert evidence.verdict == "contradicted"
+    assert any(f"0 of {n} reach NaN/Inf" in finding for finding in evidence.findings)
+
+
+def test_sweep_agrees_with_single_runs(sweep):
+    for seed in (0, 7):
+        question = engine.run(_preset("The question", seed=seed))
+        assert question.plain.dead_units == sweep.adam_question.dead_at_question_epochs[seed]
+        diverges = engine.run(_preset("Diverges", seed=seed))
+        assert diverges.first_nonfinite_step == sweep.sgd_diverges.first_nonfinite[seed]

@@ -96,6 +96,7 @@ class CompiledTrainer:
         self._trace_fn = trace_fn or (lambda x, y: tf.zeros([0]))
         self._summary_fn = summary_fn or (lambda x, y: tf.zeros([0]))
         self._lock = threading.Lock()
+        self._ones: dict[int, Any] = {}
         optimizer.build(self.variables)
         learning_rate_variable = optimizer._learning_rate  # noqa: SLF001
         # Every optimizer variable but the learning rate is state that a
@@ -201,14 +202,14 @@ class CompiledTrainer:
         if hyperparameter_values.ndim != 2 or not 1 <= len(hyperparameter_values) <= MAX_BATCH:
             raise ValueError(f"hyperparameter_values must be [1..{MAX_BATCH}, k]")
         if sample_weights is None:
-            sample_weights = np.ones((self.max_steps, len(x)), np.float32)
+            sample_weights = self._full_batch_weights(len(x))
         args = (
             tuple(tf.constant(np.asarray(v, np.float32)) for v in initial_values),
             tf.constant(hyperparameter_values),
             tf.constant(steps, tf.int32),
             tf.constant(np.asarray(x, np.float32)),
             tf.constant(np.asarray(y, np.float32)),
-            tf.constant(np.asarray(sample_weights, np.float32)),
+            tf.convert_to_tensor(sample_weights, tf.float32),
         )
         with self._lock:
             losses, traces, summary = self._compiled(*args)
@@ -218,6 +219,13 @@ class CompiledTrainer:
                 summary=summary.numpy().astype(np.float64),
             )
         return result
+
+    def _full_batch_weights(self, examples: int) -> Any:
+        """All-ones weights for every step, made once per data size (not per call)."""
+        tf = tensorflow()
+        if examples not in self._ones:
+            self._ones[examples] = tf.ones((self.max_steps, examples), tf.float32)
+        return self._ones[examples]
 
     def trace_count(self) -> int:
         """How many times the loop has been traced (a retrace is a bug)."""

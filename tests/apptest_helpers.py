@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -20,16 +22,31 @@ QUESTION_IDS = (
 PAGES = {question_id: routes.question_file(question_id) for question_id in QUESTION_IDS}
 # The first run of a page imports TensorFlow and compiles its loops.
 TIMEOUT = 180
+_frozen = False
 
 
 def open_page(question_id: str | None = None, query: dict[str, str | list[str]] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    if question_id is None:
-        return at.run()
-    at.switch_page(PAGES[question_id])
-    return at.run()
+    if question_id is not None:
+        at.switch_page(PAGES[question_id])
+    at.run()
+    _freeze_gc_once_tensorflow_is_loaded()
+    return at
+
+
+def _freeze_gc_once_tensorflow_is_loaded() -> None:
+    """What the server's warm-up thread does (ui/warmup.py), here in the test process.
+
+    Streamlit runs a full gc.collect() after every script run once Keras is
+    imported; without the freeze each AppTest rerun pays ~0.5 s for it.
+    """
+    global _frozen
+    if not _frozen and "tensorflow" in sys.modules:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
 
 
 def clear_caches() -> None:

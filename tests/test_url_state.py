@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from content.questions import load_bank
@@ -57,7 +59,7 @@ def test_repeated_and_unknown_keys_warn():
     reading = read(Q1, lr=["0.1", "5"], evil="1", projector="1")
     assert reading.values == {"lr": 0.1}
     assert any("appears 2 times" in w for w in reading.warnings)
-    assert any("Unknown link parameter 'evil'" in w for w in reading.warnings)
+    assert any("Unknown link parameter \\'evil\\'" in w for w in reading.warnings)
     assert len(reading.warnings) == 2  # projector is the app's own key
 
 
@@ -70,6 +72,14 @@ def test_clamp_brings_forged_widget_values_into_range():
     assert value == steps.default and warning
     value, warning = url_state.clamp(Q1.control("lr"), 1e9)
     assert value == Q1.control("lr").default and warning
+
+
+def test_user_text_is_inert_in_markdown():
+    """Every character Markdown or HTML could act on is backslash-escaped."""
+    warning = read(Q1, lr="<img src=x onerror=alert(1)>[link](javascript:alert(1))").warnings[0]
+    value = warning[warning.index("(lr): ") + 6 : warning.index(" is not a number")]
+    assert re.search(r"(?<!\\)[<>\[\]()=:]", value) is None, value
+    assert "\\<img" in value and "\\[link" in value
 
 
 def test_format_round_trips():

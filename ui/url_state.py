@@ -10,6 +10,7 @@ and shortened, because it is user-supplied text.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,10 +30,15 @@ class UrlReading:
     warnings: tuple[str, ...]
 
 
+# Warnings are rendered as Markdown: every character that Markdown (or its
+# HTML) could act on is backslash-escaped, so a value is only ever text.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&\"'=])")
+
+
 def shown(raw: str) -> str:
-    """A user-supplied value, shortened and quoted for a plain-text warning."""
+    """A user-supplied value: shortened, quoted and inert in Markdown."""
     text = raw if len(raw) <= MAX_SHOWN_CHARS else raw[:MAX_SHOWN_CHARS] + "…"
-    return repr(text)
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", repr(text))
 
 
 def parse_control_value(control: Control, raw: str) -> tuple[Any, str | None]:

@@ -50,6 +50,10 @@ class RMSpropFirstStepParams:
             raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {self.steps}")
 
 
+# The page's default slider values (benchmarks and warm-up use them).
+EXAMPLE_PARAMS = RMSpropFirstStepParams()
+
+
 @dataclass(frozen=True)
 class RMSpropFirstStepResult:
     params: RMSpropFirstStepParams
@@ -180,7 +184,7 @@ def evidence(result: RMSpropFirstStepResult, distribution: PrintedLossDistributi
 
 def warm_up() -> None:
     """Compile the loop for one run and for the seed distribution."""
-    run(RMSpropFirstStepParams())
+    run(EXAMPLE_PARAMS)
     printed_loss_distribution()
 
 

@@ -1,0 +1,109 @@
+"""Question 1's experiment: Adam at the chosen learning rate against the default, and a sweep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+import charts
+from charts import adam_high_learning_rate as q1_charts
+from content.questions import Question
+from scenarios import adam_high_learning_rate as engine
+from scenarios.evidence import Evidence
+from ui import layout
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def run(learning_rate: float, steps: int, batching: str, seed: int) -> engine.AdamHighLearningRateResult:
+    return engine.run(engine.AdamHighLearningRateParams(
+        learning_rate=learning_rate, steps=steps, batching=batching, seed=seed,
+    ))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def sweep(steps: int, batching: str) -> engine.SweepResult:
+    return engine.sweep(steps, batching)
+
+
+def _loss(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def show(question: Question, values: dict[str, Any]) -> Evidence:
+    learning_rate = float(values["learning_rate"])
+    steps, batching, seed = int(values["steps"]), str(values["batching"]), int(values["seed"])
+    result = run(learning_rate, steps, batching, seed)
+    sweep_result = sweep(steps, batching)
+    style = layout.chart_style()
+    this, ref = result.run, result.reference
+
+    columns = st.columns(4)
+    columns[0].metric(
+        "Final loss", _loss(this.final_loss),
+        help=f"Full-data mean squared error after {steps} steps at learning rate {learning_rate:g}.",
+    )
+    columns[1].metric(
+        "Peak loss", _loss(this.peak_loss),
+        help=f"Highest loss of the run, reached at step {this.peak_step} (step 0 is the start, "
+             f"{this.initial_loss:.3g}). The loss went up on {this.rises} of {steps} steps.",
+    )
+    columns[2].metric(
+        "Dead ReLUs at the end", f"{this.dead_units} of {engine.TOTAL_UNITS}",
+        help="Hidden units that output 0 for every one of the training inputs: "
+             + ", ".join(f"layer {i}: {d}" for i, d in enumerate(this.dead_per_layer, start=1))
+             + f". The most dead at once: {result.most_dead}, at step {result.most_dead_step}.",
+    )
+    columns[3].metric(
+        f"Final loss at default {engine.REFERENCE_LEARNING_RATE:g}", _loss(ref.final_loss),
+        help=f"Same data and initial weights at Adam's default learning rate; "
+             f"{ref.dead_units} dead ReLUs at the end.",
+    )
+    if this.first_nonfinite_step is not None:
+        st.error(f"The loss became non-finite at step {this.first_nonfinite_step}; the run stopped there.")
+
+    title = f"Adam on a 3-feature regression, {batching.lower()}, seed {seed}"
+    layout.show_chart(
+        charts.loss_curves(result.curve, title=title, style=style),
+        alt_text="Loss curves. " + charts.alt_text_for_curves(result.curve),
+        key="q1-curve",
+    )
+    layout.show_code_and_download(
+        engine.reproduction_code(result.params), result.curve,
+        file_name=f"adam_lr{learning_rate:g}_{'minibatch' if batching == 'Mini-batch' else 'fullbatch'}"
+                  f"_seed{seed}_{steps}steps.csv",
+        key="q1-download",
+    )
+    dead_text = "; ".join(
+        f"{name}: {int(group['dead'].iloc[0])} at the start, {int(group['dead'].iloc[-1])} at the end"
+        for name, group in result.dead_curve.groupby("series", sort=False)
+        if group["dead"].notna().all()
+    )
+    layout.show_chart(
+        q1_charts.dead_units_curves(result.dead_curve, total=engine.TOTAL_UNITS,
+                                    title="Dead ReLUs during training", style=style),
+        alt_text=f"Dead ReLUs against step. {dead_text}.",
+        key="q1-dead",
+    )
+
+    by_rate = sweep_result.by_rate()
+    layout.show_chart(
+        q1_charts.learning_rate_sweep(
+            by_rate, current_learning_rate=learning_rate,
+            reference_loss=engine.MEAN_PREDICTOR_LOSS,
+            reference_label=f"Always predicting the mean (loss {engine.MEAN_PREDICTOR_LOSS:g})",
+            total_units=engine.TOTAL_UNITS,
+            title=(f"Learning-rate sweep: {len(engine.SWEEP_SEEDS)} initial weights, "
+                   f"{steps} steps, {batching.lower()}"),
+            style=style,
+        ),
+        alt_text=q1_charts.sweep_alt_text(by_rate, learning_rate),
+        key="q1-sweep",
+    )
+    best_rate, best_final = sweep_result.best_rate()
+    st.caption(
+        f"Each point is the median over initial-weight seeds {', '.join(map(str, engine.SWEEP_SEEDS))} "
+        f"(data of seed {engine.SWEEP_SEEDS[0]}); whiskers span min to max. "
+        f"Lowest median final loss: {best_final:.3g} at learning rate {best_rate:g}."
+    )
+    return engine.evidence(result, sweep_result)

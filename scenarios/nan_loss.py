@@ -86,6 +86,10 @@ class NanLossParams:
             raise ValueError(f"seed must be in [0, {MAX_SEED}], got {self.seed}")
 
 
+# The page's default slider values (the question as written); benchmarks use it.
+EXAMPLE_PARAMS = NanLossParams(optimizer="Adam", learning_rate=1.0, data_scale=0.0, epochs=10,
+                               clip=False, seed=0)
+
 @dataclass(frozen=True)
 class RunSummary:
     """One training run (one series of the chart), as plain numbers."""
@@ -266,6 +270,104 @@ def run(params: NanLossParams) -> NanLossResult:
         diagnostics=pd.concat(diagnostics, ignore_index=True),
         runs=tuple(runs),
     )
+
+
+# ----------------------------------------------------------------- show code
+
+
+def reproduction_code(params: NanLossParams) -> str:
+    """Self-contained eager TensorFlow that prints the page's loss curves.
+
+    The page's loss chart (`result.curve`): the question's loop with the
+    chosen optimizer, and the same loop with `clipnorm=1.0` when "Compare
+    with gradient clipping" is on. The data and initial weights come from
+    the seed with the same NumPy calls as `dataset`; the engine's data-scale
+    and data-index variables become a plain multiplication, its compiled
+    loop a plain Python loop with a fresh model and a fresh public
+    `tf.keras.optimizers.Adam/SGD(learning_rate=..., clipnorm=1.0)`. Like
+    every scenario's code, its last line of output is JSON mapping each
+    plotted series to its losses (NaN after a run stopped; json writes
+    `NaN`/`Infinity`).
+    """
+    variants = (False, True) if params.clip else (False,)
+    runs = "".join(
+        f"    ({series_name(params.optimizer, params.learning_rate, clipped)!r}, {clipped!r}),\n"
+        for clipped in variants)
+    which = ("the question's loop, then the same loop with clipnorm=1.0"
+             if params.clip else "the question's loop")
+    return f'''import json
+
+import numpy as np
+import tensorflow as tf
+
+seed = {int(params.seed)}
+learning_rate = {float(params.learning_rate)!r}
+data_scale = {float(params.data_scale)!r}  # log10 of the magnitude of the inputs and targets
+epochs = {int(params.epochs)}
+
+# The data: {DATA_SIZE} examples of {FEATURES} standard-normal features and a linear-ish target.
+rng = np.random.default_rng(seed)
+x = rng.standard_normal(({DATA_SIZE}, {FEATURES}))
+true_w = rng.standard_normal(({FEATURES}, 1))
+y = x @ true_w + 0.3 * np.tanh(x[:, :1]) + 0.1 * rng.standard_normal(({DATA_SIZE}, 1))
+
+
+# The initial weights: Glorot-uniform kernels and zero biases, from the same generator.
+def glorot(fan_in, fan_out):
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, (fan_in, fan_out))
+
+
+initial_weights = [glorot({FEATURES}, {HIDDEN_UNITS}), np.zeros({HIDDEN_UNITS}),
+                   glorot({HIDDEN_UNITS}, 1), np.zeros(1)]
+initial_weights = [w.astype(np.float32) for w in initial_weights]
+
+# Raw, unnormalised data: inputs and targets times 10**data_scale (same relation, bigger numbers).
+scale = np.float32(10.0 ** data_scale)
+x = x.astype(np.float32) * scale
+y = y.astype(np.float32) * scale
+
+
+def train(clipped):
+    """The question's loop: the loss before each update, then after the last one."""
+    model = tf.keras.Sequential([
+        tf.keras.Input(({FEATURES},)),
+        tf.keras.layers.Dense({HIDDEN_UNITS}, activation="relu"),
+        tf.keras.layers.Dense(1),
+    ])
+    model.set_weights(initial_weights)
+    # clipnorm=1.0 rescales each gradient whose norm is above 1 to norm 1 before the update.
+    clip = {{"clipnorm": {CLIPNORM!r}}} if clipped else {{}}
+    optimizer = tf.keras.optimizers.{params.optimizer}(learning_rate=learning_rate, **clip)
+    losses = []
+    for epoch in range(epochs + 1):
+        with tf.GradientTape() as tape:
+            predictions = model(x, training=True)
+            loss = tf.reduce_mean(tf.square(y - predictions))
+        losses.append(float(loss))
+        if epoch == epochs or not np.isfinite(losses[-1]):
+            break  # the last epoch, or the loss is NaN/Inf: stop there
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    # A run that stopped early is padded with NaN, so every curve has epochs + 1 points.
+    return losses + [float("nan")] * (epochs + 1 - len(losses))
+
+
+# The chart's curves: {which}.
+runs = [
+{runs}]
+curves = {{}}
+for name, clipped in runs:
+    losses = train(clipped)
+    curves[name] = losses
+    if np.isfinite(losses[-1]):
+        print(f"{{name}}: loss {{losses[0]:.4g}} at epoch 0, {{losses[-1]:.4g}} after {{epochs}} epochs")
+    else:
+        stopped = next(epoch for epoch, loss in enumerate(losses) if not np.isfinite(loss))
+        print(f"{{name}}: the loss became {{losses[stopped]}} at epoch {{stopped}}")
+
+print(json.dumps(curves))
+'''
 
 
 # ----------------------------------------------------------------- the seed sweep

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -156,3 +160,66 @@ def test_sweep_agrees_with_single_runs(sweep):
         assert question.plain.dead_units == sweep.adam_question.dead_at_question_epochs[seed]
         diverges = engine.run(_preset("Diverges", seed=seed))
         assert diverges.first_nonfinite_step == sweep.sgd_diverges.first_nonfinite[seed]
+
+
+# (params, epochs compared at rtol 1e-6, rtol for every finite epoch): see the test's docstring.
+CODE_CONFIGS = (
+    (engine.EXAMPLE_PARAMS, None, 1e-6),  # the question: Adam at 1.0, stays finite
+    (NanLossParams(optimizer="SGD", learning_rate=1.0, data_scale=2.0, epochs=20, clip=True), 5, 1e-5),
+    (NanLossParams(optimizer="Adam", learning_rate=100.0, data_scale=6.0, epochs=10), None, 1e-6),
+    (NanLossParams(optimizer="SGD", learning_rate=1.0, data_scale=0.0, epochs=10), 4, 1e-4),
+)
+
+
+def test_show_code_reproduces_the_curves_in_a_fresh_process():
+    """The 'Show code' text, run as it is, prints the engine's curves.
+
+    Not bit for bit: the engine's loop is XLA-compiled and eager Keras rounds
+    the forward pass differently in the last float32 bit, from epoch 0 on in
+    some runs (measured: 6.6e-8 relative at epoch 0 for Adam at 1.0, seed 4).
+    What is compared, per series:
+
+    * the first non-finite epoch exactly, with its kind (Inf or NaN), and the
+      NaN padding after it; measured: identical in every run tried (seeds
+      0-11 of the Diverges preset, of "Same rate, SGD" and of "Adam
+      overflows": epoch 2 Inf, epochs 5-8 Inf, epochs 3-4 NaN);
+    * the finite losses at rtol 1e-6 where rounding allows it, namely the
+      page's default (Adam at 1.0, measured max 2.6e-7 for seed 0, 1.4e-6
+      over seeds 0-11 where the loss jumps 87x), the two finite epochs of
+      the diverging SGD run (1.0e-7) and Adam overflowing (1.2e-7);
+    * two runs amplify the rounding, so only their first epochs are held to
+      1e-6 and the rest to the measured deviation with margin.
+      Clipped SGD on data ~100 bounces across the valley (the clipped step
+      keeps overshooting): 6.7e-7 over epochs 0-4, 1.9e-6 over 30 epochs for
+      seed 0 (up to 2.3e-5 over seeds 0-11), so epochs 0-4 at 1e-6, all at 1e-5.
+      SGD at 1.0 on data ~1 multiplies the loss by up to 1e24 per epoch and
+      the relative rounding difference by about 3: 6.3e-7 at epoch 3 (loss
+      7e3), 6.9e-6 at epoch 5 (loss 1.3e35), the last finite one, for seed 0
+      (up to 2.8e-4 on the last finite epoch over seeds 0-11), so epochs 0-3
+      at 1e-6, all finite epochs at 1e-4.
+    """
+    processes = [
+        subprocess.Popen([sys.executable, "-c", engine.reproduction_code(params)], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+        for params, _, _ in CODE_CONFIGS
+    ]
+    for (params, tight, rtol), process in zip(CODE_CONFIGS, processes, strict=True):
+        out, _ = process.communicate(timeout=240)
+        assert process.returncode == 0
+        reproduced = json.loads(out.strip().splitlines()[-1])
+        result = engine.run(params)
+        series = list(dict.fromkeys(result.curve["series"]))
+        assert list(reproduced) == series
+        for run_summary, name in zip(result.runs, series, strict=True):
+            expected = result.curve.loc[result.curve["series"] == name, "loss"].to_numpy()
+            losses = np.array(reproduced[name], float)
+            assert len(losses) == len(expected) == params.epochs + 1
+            nonfinite = np.flatnonzero(~np.isfinite(losses))
+            first = int(nonfinite[0]) if nonfinite.size else None
+            assert first == run_summary.first_nonfinite_step, (params, name)
+            finite = len(expected) if first is None else first
+            if first is not None:
+                assert ("NaN" if np.isnan(losses[first]) else "Inf") == run_summary.nonfinite_kind
+                assert np.isnan(losses[first + 1:]).all()
+            np.testing.assert_allclose(losses[:finite], expected[:finite], rtol=rtol, err_msg=name)
+            np.testing.assert_allclose(losses[:tight], expected[:tight], rtol=1e-6, err_msg=name)

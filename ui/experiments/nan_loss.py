@@ -106,6 +106,12 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     nan_charts.tidy_log_axis(loss_figure, curve["loss"].to_numpy(float))
     layout.show_chart(loss_figure, key="q5-loss",
                       alt_text="Loss curve. " + charts.alt_text_for_curves(curve, x="epoch"))
+    layout.show_code_and_download(
+        engine.reproduction_code(params), result.curve,
+        file_name=(f"nan_loss_{params.optimizer}_lr{params.learning_rate:g}_scale{params.data_scale:g}"
+                   f"_seed{params.seed}.csv"),
+        key="q5-download",
+    )
 
     health = nan_charts.health_figure(result.diagnostics, hidden_units=engine.HIDDEN_UNITS, style=style,
                                       title="Largest |weight| and dead ReLU units per epoch")

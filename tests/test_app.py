@@ -66,3 +66,28 @@ def test_progress_shows_on_home_page():
     at.switch_page(routes.HOME_FILE).run()
     captions = " ".join(c.value for c in at.caption)
     assert "Predicted right" in captions
+
+
+@pytest.mark.parametrize("question_id", list(PAGES))
+def test_link_round_trip_reopens_the_same_configuration(question_id):
+    """Click a preset, take the URL it leaves, open it fresh: same widgets, same charts."""
+    from content.questions import load_bank
+    from ui.url_state import format_value
+
+    question = load_bank().by_id(question_id)
+    preset = question.presets[-1]
+    at = open_page(question_id)
+    at.button(key=f"{question_id}:preset:{preset.name}").click().run()
+    assert errors(at) == []
+    link = {key: (value if isinstance(value, str) else value[0]) for key, value in at.query_params.items()}
+    for key, value in preset.values.items():
+        control = question.control(key)
+        if value != control.default:
+            assert link[key] == format_value(control, value)
+    clear_caches()
+    reopened = open_page(question_id, link)
+    assert errors(reopened) == [] and [w.value for w in reopened.warning] == []
+    for control in question.controls:
+        key = f"{question_id}:{control.key}"
+        assert reopened.session_state[key] == at.session_state[key], control.key
+    assert plotly_data(reopened) == plotly_data(at)

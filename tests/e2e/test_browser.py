@@ -8,7 +8,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from content.questions import load_bank
-from tests.e2e.browser import exceptions, open_app, press_and_wait_for_redraw, wait_idle
+from tests.e2e.browser import (
+    CHARTS_SIGNATURE_JS,
+    charts_signature,
+    exceptions,
+    open_app,
+    press_and_wait_for_redraw,
+    wait_idle,
+)
 
 BANK = load_bank()
 # The slider each test moves with the keyboard.
@@ -72,3 +79,38 @@ def test_nan_preset_shows_its_marker(page: Page, app_url: str, screenshots_dir):
     assert page.locator(".js-plotly-plot path.js-line").count() >= 1
     assert exceptions(page) == []
     page.screenshot(path=screenshots_dir / "q5_nan_loss-diverges.png")
+
+
+@pytest.mark.parametrize("question_id", list(SLIDER))
+def test_projector_mode(page: Page, app_url: str, screenshots_dir, question_id: str):
+    """?projector=1 at 1024x768: no sidebar in the way, large type, the toggle remembers it."""
+    page.set_viewport_size(PROJECTOR)
+    open_app(page, f"{app_url}/{question_id}?projector=1")
+    assert exceptions(page) == []
+    expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "true")
+    title_px = page.locator("h1").first.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    body_px = page.locator('[data-testid="stMarkdownContainer"] p').first.evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)")
+    assert title_px >= 40 and body_px >= 24, (title_px, body_px)
+    expect(page.get_by_text(BANK.by_id(question_id).hint)).to_have_count(0)  # hidden until clicked
+    press_and_wait_for_redraw(page, SLIDER[question_id])
+    assert "projector=1" in page.url
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    page.screenshot(path=screenshots_dir / f"{question_id}-projector.png")
+
+
+def test_link_round_trip(page: Page, app_url: str, context):
+    """Move a slider, copy the address bar, open it in a new tab: same numbers."""
+    page.set_viewport_size(NORMAL)
+    open_app(page, f"{app_url}/q2_rmsprop_first_step")
+    press_and_wait_for_redraw(page, "Seed")
+    press_and_wait_for_redraw(page, "Learning rate")
+    link = page.url
+    assert "seed=43" in link and "lr=0.02" in link
+    printed = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    other = context.new_page()
+    other.set_viewport_size(NORMAL)
+    open_app(other, link)
+    other.wait_for_function(f"({CHARTS_SIGNATURE_JS})().length > 0")
+    assert other.locator('[data-testid="stMetricValue"]').first.inner_text() == printed
+    assert charts_signature(other) == charts_signature(page)

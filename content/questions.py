@@ -9,6 +9,7 @@ Standard library only (tomllib), so the home page loads without numpy.
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "assets" / "questions"
+# Another folder of question files (a course's own bank, or a test's).
+QUESTIONS_DIR_VARIABLE = "OPTIMIZER_EXPLORER_QUESTIONS_DIR"
 
 CONTROL_KINDS = ("int", "float", "log", "choice", "toggle")
 # Log controls offer round numbers: per_decade picks how many per power of ten.
@@ -292,8 +295,10 @@ class QuestionBank:
         return next((e for e in self.errors if e.path.name == file_name), None)
 
 
-def load_bank(directory: Path = QUESTIONS_DIR) -> QuestionBank:
+def load_bank(directory: Path | None = None) -> QuestionBank:
     """Load every question file; a broken file is reported, not fatal."""
+    if directory is None:
+        directory = Path(os.environ.get(QUESTIONS_DIR_VARIABLE) or QUESTIONS_DIR)
     questions: list[Question] = []
     errors: list[QuestionFileError] = []
     for path in sorted(directory.glob("*.toml")):

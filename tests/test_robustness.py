@@ -114,3 +114,30 @@ def test_200_distinct_reruns_keep_memory_and_traces_bounded():
     growth = _rss_mb() - before
     assert q2._trainer().trace_count() == traces, "a slider value retraced the loop"
     assert growth < 60, f"RSS grew {growth:.0f} MB over 200 distinct reruns"
+
+
+def test_a_broken_question_file_gets_an_error_page_and_the_others_still_work(tmp_path, monkeypatch):
+    import shutil
+
+    from content.questions import QUESTIONS_DIR, QUESTIONS_DIR_VARIABLE
+    from ui.quiz import question_bank
+
+    for path in QUESTIONS_DIR.glob("*.toml"):
+        shutil.copy(path, tmp_path / path.name)
+    broken = tmp_path / "q3_sparse_gradients.toml"
+    broken.write_text(broken.read_text().replace('label = "Sparsity"', 'label = 7'), encoding="utf-8")
+    (tmp_path / "q5_nan_loss.toml").unlink()
+    monkeypatch.setenv(QUESTIONS_DIR_VARIABLE, str(tmp_path))
+    question_bank.clear()
+    try:
+        at = open_page("q3_sparse_gradients")
+        assert errors(at) == []
+        message = " ".join(e.value for e in at.error)
+        assert "q3_sparse_gradients.toml" in message and "controls[0].label" in message
+        missing = open_page("q5_nan_loss")
+        assert errors(missing) == [] and "q5_nan_loss.toml" in " ".join(e.value for e in missing.error)
+        home = open_page()
+        assert "q3_sparse_gradients.toml" in " ".join(e.value for e in home.error)
+        assert errors(open_page("q2_rmsprop_first_step")) == []
+    finally:
+        question_bank.clear()

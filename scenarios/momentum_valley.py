@@ -144,6 +144,10 @@ class MomentumValleyParams:
             raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {self.steps}")
 
 
+# The page's default slider values (the TOML's defaults; benchmarks use them).
+EXAMPLE_PARAMS = MomentumValleyParams(momentum=0.9, learning_rate=0.01, condition_number=50.0, steps=200)
+
+
 @dataclass(frozen=True)
 class MomentumValleyResult:
     params: MomentumValleyParams
@@ -564,3 +568,78 @@ def warm_up() -> None:
     run(params)
     momentum_sweep(params.learning_rate, params.condition_number)
     basin_map()
+
+
+def reproduction_code(params: MomentumValleyParams) -> str:
+    """Self-contained eager TensorFlow that prints the valley's loss curves.
+
+    The page's loss chart (`result.curve`): the run at the chosen momentum
+    and plain SGD (momentum 0) next to it, or only the latter when the
+    momentum is 0. The bumpy landscape further down the page has its own
+    charts (`result.landscape`) and is not part of this code or the CSV.
+
+    The engine swaps SGD's `momentum` for a variable-backed stand-in so that
+    sliders never retrace; this code uses the plain public
+    `tf.keras.optimizers.SGD(learning_rate=..., momentum=...)`, a fresh one
+    per run, in an ordinary Python loop. Like every scenario's code, its last
+    line of output is JSON mapping each plotted series to its losses.
+    """
+    momenta = [params.momentum, 0.0] if params.momentum != 0 else [0.0]
+    runs = "".join(f"    ({_series_name(m)!r}, {float(m)!r}),\n" for m in momenta)
+    start = tuple(float(v) for v in VALLEY_START)
+    which = ("the chosen momentum, then plain SGD (momentum 0) with the same learning rate"
+             if len(momenta) == 2 else "plain SGD (momentum 0)")
+    return f'''import json
+
+import numpy as np
+import tensorflow as tf
+
+# The narrow valley: loss(w) = 0.5 * (floor * w1**2 + wall * w2**2).
+# The walls (across the valley, w2) are `condition_number` times steeper
+# than the floor (along the valley, w1); the minimum is at (0, 0).
+condition_number = {float(params.condition_number)!r}
+wall = {WALL_CURVATURE!r}
+floor = wall / condition_number
+curvatures = tf.constant(np.array([floor, wall], dtype=np.float32))
+learning_rate = {float(params.learning_rate)!r}
+steps = {int(params.steps)}
+
+
+def valley_loss(w):
+    return 0.5 * tf.reduce_sum(curvatures * tf.square(w))
+
+
+def train(momentum):
+    """SGD from w = {start}: the loss before each update, then after the last one."""
+    w = tf.Variable({list(start)!r}, dtype=tf.float32)
+    # Keras' SGD: velocity = momentum * velocity - learning_rate * gradient; w = w + velocity.
+    # With momentum 0 that is plain SGD: w = w - learning_rate * gradient.
+    optimizer = tf.keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+    losses = []
+    for step in range(steps + 1):
+        with tf.GradientTape() as tape:
+            loss = valley_loss(w)
+        losses.append(float(loss))
+        if step == steps or not np.isfinite(losses[-1]):
+            break  # the last step, or the loss overflowed: stop there
+        gradients = tape.gradient(loss, [w])
+        optimizer.apply_gradients(zip(gradients, [w]))
+    # A run that stopped early is padded with NaN, so every curve has steps + 1 points.
+    return losses + [float("nan")] * (steps + 1 - len(losses))
+
+
+# The chart's curves: {which}.
+runs = [
+{runs}]
+curves = {{}}
+for name, momentum in runs:
+    losses = train(momentum)
+    curves[name] = losses
+    if np.isfinite(losses[-1]):
+        print(f"{{name}}: loss {{losses[0]:.4g}} at the start, {{losses[-1]:.4g}} after {{steps}} steps")
+    else:
+        stopped = next(step for step, loss in enumerate(losses) if not np.isfinite(loss))
+        print(f"{{name}}: the loss became non-finite at step {{stopped}}")
+
+print(json.dumps(curves))
+'''

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+import subprocess
+import sys
 import tomllib
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from content.questions import load_bank
 from scenarios import momentum_valley as mv
 from scenarios._tf import tensorflow
 from scenarios.training import CompiledTrainer
@@ -205,3 +210,80 @@ def test_steps_to_converge_needs_the_loss_to_stay_low():
     assert mv.steps_to_converge(np.array([1.0, 1e-4, 0.5])) is None
     assert mv.steps_to_converge(np.array([1.0, np.nan])) is None
     assert mv.steps_to_converge(np.array([0.0, 0.0])) is None  # nothing to reduce
+
+
+def test_example_params_are_the_page_defaults():
+    question = load_bank().by_id("q4_sgd_momentum")
+    defaults = {control.param: control.default for control in question.controls}
+    assert defaults == dataclasses.asdict(mv.EXAMPLE_PARAMS)
+
+
+# The default page; plain SGD alone (one series); the worst finite case measured (0.99
+# still swinging after 500 steps, next to a plain SGD that overflows at step 60); both
+# runs overflowing at step 11. One fresh process each (TF's import dominates: ~4 s).
+CODE_CONFIGS = (
+    mv.EXAMPLE_PARAMS,
+    mv.MomentumValleyParams(momentum=0.0, learning_rate=0.01, condition_number=50, steps=300),
+    mv.MomentumValleyParams(momentum=0.99, learning_rate=0.05, condition_number=1, steps=500),
+    mv.MomentumValleyParams(momentum=0.9, learning_rate=1.0, condition_number=100, steps=100),
+)
+# Momenta whose product with the velocity is exact in float32 (0, 0.5): see below.
+EXACT_MOMENTUM_SERIES = ("momentum 0 (plain SGD)", "momentum 0.5")
+SCALE_RTOL = 5e-6
+
+
+def test_show_code_reproduces_the_curves_in_a_fresh_process():
+    """The 'Show code' text, run as it is, prints the loss chart's curves.
+
+    Every series of `result.curve` (the chosen momentum and plain SGD; the
+    landscape has its own charts and is not part of the code), same names,
+    same lengths, the same steps non-finite (so the same first overflow), and
+    the same initial loss bit for bit. Not bit for bit after that, measured on
+    312 series (momentum 0/0.3/0.5/0.8/0.9/0.95/0.99 × learning rate
+    0.001/0.01/0.02/0.05/0.1/1 × condition number 1/10/50/100, 500 steps):
+
+    * Momentum 0 and 0.5 (momentum·velocity is exact): the weights are bit
+      identical, but XLA evaluates the loss' two-term sum as one fused
+      multiply-add, 0.5·fma(H·w2², …, floor·w1²), so a few losses differ by
+      one float32 ulp (measured: never more than 1 ulp). Asserted: ≤ 1 ulp.
+    * Other momenta: XLA also fuses momentum·velocity − learning_rate·g into
+      an FMA, so the weights drift apart in the last bits and the drift
+      accumulates. Relative to each loss it is meaningless where the loss
+      passes near zero (an oscillating run crossing the minimum: up to
+      2.3e-3 measured, on a loss 1e-24 of its start); relative to the largest
+      loss so far (the curve's scale at that step) it stayed ≤ 1.32e-6 for
+      finite runs (0.99 / 0.05 / 1, below) and ≤ 2.3e-6 for diverging runs
+      before their overflow (0.3 / 0.05 / 1, step 100). Asserted: ≤ 5e-6 of
+      the running maximum, and rtol 1e-6 per loss over the first 5 steps
+      (the earliest per-loss deviation above 1e-6 was at step 5).
+    """
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", mv.reproduction_code(p)], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True, env=env)
+        for p in CODE_CONFIGS
+    ]
+    kinds = set()  # (exact momentum?, stopped on a non-finite loss?) seen
+    for params, process in zip(CODE_CONFIGS, processes, strict=True):
+        out, _ = process.communicate(timeout=300)
+        assert process.returncode == 0, params
+        printed = json.loads(out.strip().splitlines()[-1])
+        curve = mv.run(params).curve
+        assert list(printed) == list(curve["series"].unique())
+        for name, losses in printed.items():
+            expected = curve.loc[curve["series"] == name, "loss"].to_numpy()
+            reproduced = np.array(losses, float)
+            assert len(reproduced) == len(expected) == params.steps + 1
+            finite = np.isfinite(expected)
+            kinds.add((name in EXACT_MOMENTUM_SERIES, not finite.all()))
+            np.testing.assert_array_equal(np.isfinite(reproduced), finite)
+            np.testing.assert_array_equal(reproduced[~finite], expected[~finite])  # inf/NaN alike
+            assert reproduced[0] == expected[0]
+            gap = np.abs(reproduced[finite] - expected[finite])
+            if name in EXACT_MOMENTUM_SERIES:
+                assert np.all(gap <= np.spacing(np.abs(expected[finite]).astype(np.float32))), (params, name)
+            else:
+                scale = np.maximum.accumulate(np.abs(expected[finite]))
+                assert np.all(gap <= SCALE_RTOL * scale), (params, name, np.max(gap / scale))
+                np.testing.assert_allclose(reproduced[:5], expected[:5], rtol=1e-6)
+    assert kinds == {(True, False), (True, True), (False, False), (False, True)}

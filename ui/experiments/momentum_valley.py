@@ -109,6 +109,11 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         )
         layout.show_chart(loss_figure, key="q4-valley-loss",
                           alt_text="Loss curves. " + charts.alt_text_for_curves(result.curve))
+    layout.show_code_and_download(
+        engine.reproduction_code(result.params), result.curve,
+        file_name=f"momentum{momentum:g}_lr{learning_rate:g}_condition{condition_number:g}_{steps}steps.csv",
+        key="q4-download",
+    )
 
     st.subheader("Which momentum converges fastest?")
     fastest = comparison.fastest()

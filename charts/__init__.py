@@ -38,12 +38,14 @@ def _layout(fig: go.Figure, style: ChartStyle, title: str, x_title: str, y_title
         font={"size": style.font_size},
         height=style.height,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        # Under the plot: in a half-width column a legend above it wraps over the title.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
         template="plotly_white",
         hovermode="x unified",
     )
     fig.update_xaxes(title=x_title, showgrid=True)
-    fig.update_yaxes(title=y_title, showgrid=True)
+    # 10⁻⁴ rather than SI's "100µ": a loss is not measured in micro-units.
+    fig.update_yaxes(title=y_title, showgrid=True, exponentformat="power")
     return fig
 
 

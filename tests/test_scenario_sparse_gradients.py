@@ -1,0 +1,172 @@
+"""Question 3's engine: tuned optimizers on common and rare features.
+
+The claims asserted here are the ones the page and the question file make,
+at margins that held on every one of 30 seeds measured (see the report in
+the commit), not just on the seeds tested.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from content.questions import load_bank
+from scenarios import sparse_gradients as engine
+from scenarios.sparse_gradients import SparseGradientsParams
+
+SEEDS = (0, 1, 2)
+
+
+def _run(**kwargs) -> engine.SparseGradientsResult:
+    return engine.run(SparseGradientsParams(**kwargs))
+
+
+def test_same_params_give_bit_identical_results():
+    params = SparseGradientsParams(sparsity=0.97, steps=60, seed=11)
+    first, second = engine.run(params), engine.run(params)
+    for name in ("curves", "rare_error_curves", "summary", "sweep"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name), check_exact=True)
+    scalars = ("initial_rare_error", "least_squares_rare_error", "rare_zero_gradient_share")
+    assert [getattr(first, n) for n in scalars] == [getattr(second, n) for n in scalars]
+
+
+def test_new_slider_values_do_not_retrace():
+    _run()
+    others = ((0.5, 50, 3, False), (0.93, 250, 77, True), (0.99, 1000, 9999, False))
+    for sparsity, steps, seed, all_rare in others:
+        _run(sparsity=sparsity, steps=steps, seed=seed, all_rare=all_rare)
+    assert [engine._trainer(key).trace_count() for key in engine.OPTIMIZER_KEYS] == [1] * 5
+
+
+def test_learning_rate_zero_leaves_loss_and_weights_flat():
+    data = engine.dataset(4, 0.99)
+    batch = engine.train("adam", data, np.zeros(engine.CONFIGS_PER_CALL), 30, seed=4)
+    assert np.all(batch.losses == batch.losses[:, :1])
+    np.testing.assert_array_equal(batch.traces[0, -1], data.initial_kernel[:, 0].astype(np.float32))
+
+
+def test_batches_reshuffle_every_epoch_deterministically():
+    indices = engine.batch_indices(8)
+    masks = engine.batch_masks(8)
+    assert np.all(masks.sum(axis=1) == engine.BATCH_SIZE)
+    per_epoch = engine.N_EXAMPLES // engine.BATCH_SIZE
+    for epoch in range(3):
+        seen = indices[epoch * per_epoch:(epoch + 1) * per_epoch].ravel()
+        assert sorted(seen) == list(range(engine.N_EXAMPLES))
+    assert not np.array_equal(indices[:per_epoch], indices[per_epoch:2 * per_epoch])
+    engine.batch_indices.cache_clear()
+    np.testing.assert_array_equal(engine.batch_indices(8), indices)
+
+
+def test_data_has_rare_gradients_only_when_very_sparse():
+    very = _run(sparsity=0.99)
+    assert (very.rare_nonzero_examples, very.common_nonzero_examples) == (10, 512)
+    assert very.rare_zero_gradient_share > engine.SPARSE_GRADIENT_SHARE
+    assert very.common_zero_gradient_share == 0.0
+    # With batches of 32, a 5% feature is in most batches: not sparse gradients.
+    assert _run(sparsity=0.95).rare_zero_gradient_share < 0.3
+
+
+def test_tuned_rate_is_the_lowest_final_loss_of_its_grid():
+    result = _run(seed=5)
+    for key in engine.OPTIMIZER_KEYS:
+        grid = result.sweep[result.sweep["optimizer"] == key]
+        assert len(grid) == engine.GRID_SIZE
+        best = grid.loc[grid["final_loss"].idxmin()]
+        row = result.row(key)
+        assert best["learning_rate"] == row["learning_rate"] and best["tuned"]
+        assert np.isfinite(row["final_loss"]) and row["first_nonfinite_step"] is None
+        assert not row["at_grid_edge"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_plain_sgd_lags_on_rare_weights_when_gradients_are_sparse(seed):
+    result = _run(sparsity=0.99, steps=100, seed=seed)
+    sgd = result.rare_error("sgd")
+    # >= 1.34x on all 30 seeds measured, median ~4-5x.
+    assert sgd > 1.25 * result.rare_error("adam")
+    assert sgd > 1.25 * result.rare_error("adagrad")
+    # The common weights are learnt by everyone: the gap is about the rare ones.
+    assert result.row("sgd")["common_error"] < 0.25 * sgd
+
+
+def test_seed_spread_supports_the_question_file():
+    spread = engine.seed_spread()
+    assert spread.seeds == engine.SPREAD_SEEDS
+    medians = spread.median_errors()
+    lowest = spread.lowest_counts()
+    # "Adam and Adagrad ... closer on every seed we tried, typically about 4 times."
+    assert spread.ratio_range("sgd", "adam")[0] > 1.0
+    assert spread.ratio_range("sgd", "adagrad")[0] > 1.0
+    assert np.median(spread.rare_errors("sgd") / spread.rare_errors("adam")) > 3.0
+    # "Neither wins consistently; Adagrad has the lowest error more often than Adam."
+    assert lowest["adagrad"] > lowest["adam"] > 0
+    low, high = spread.ratio_range("adagrad", "adam")
+    assert low < 1.0 < high
+    assert medians["adagrad"] <= 1.25 * medians["adam"]
+    # "RMSprop usually lags both; momentum helps SGD only partly."
+    assert medians["rmsprop"] > max(medians["adam"], medians["adagrad"])
+    assert medians["adam"] < medians["momentum"] < medians["sgd"]
+
+
+def test_all_rare_control_gives_adaptivity_nothing_to_exploit():
+    ratios = []
+    for seed in SEEDS:
+        control = _run(sparsity=0.99, seed=seed, all_rare=True)
+        adaptive = min(control.rare_error("adam"), control.rare_error("adagrad"))
+        ratios.append(control.rare_error("sgd") / adaptive)
+    assert np.median(ratios) < 1.0  # median 0.6 over 30 seeds
+
+
+def test_mild_sparsity_closes_the_gap():
+    for seed in SEEDS:
+        result = _run(sparsity=0.95, seed=seed)
+        floor = result.least_squares_rare_error
+        errors = {key: result.rare_error(key) for key in engine.OPTIMIZER_KEYS}
+        assert errors["sgd"] < 2.0 * min(errors["adam"], errors["adagrad"])
+        assert all(errors[key] < 4 * floor for key in ("sgd", "momentum", "adagrad", "adam"))
+        assert errors["rmsprop"] > max(errors[key] for key in ("sgd", "momentum", "adagrad", "adam"))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_only_momentum_optimizers_move_weights_whose_gradient_is_zero(seed):
+    """The question file: SGD, Adagrad and RMSprop leave a zero-gradient weight alone;
+    Adam and SGD with momentum keep changing it (bit-exact comparison of the weights)."""
+    result = _run(sparsity=0.99, seed=seed)
+    moved = result.summary.set_index("optimizer")["moved_without_gradient"]
+    assert moved[["sgd", "adagrad", "rmsprop"]].tolist() == [0.0, 0.0, 0.0]
+    assert moved["adam"] > 0.9 and moved["momentum"] > 0.9
+    grid = result.update_map
+    assert len(grid) == len(engine.OPTIMIZERS) * engine.UPDATE_MAP_STEPS * engine.N_FEATURES
+    sgd = grid[grid["optimizer"] == "sgd"]
+    assert (sgd["moved"] == sgd["has_gradient"]).all()  # SGD changes exactly the weights with a gradient
+
+
+def test_keras_default_rates_barely_move_rare_weights_in_100_steps():
+    result = _run(sparsity=0.99, steps=100, seed=0)
+    for key in ("adagrad", "rmsprop", "adam"):
+        assert result.row(key)["default_rare_error"] > 0.9 * result.initial_rare_error
+
+
+def test_evidence_and_question_file_agree():
+    spread = engine.seed_spread()
+    for seed in SEEDS:
+        mixed, control = _run(seed=seed), _run(seed=seed, all_rare=True)
+        evidence = engine.evidence(mixed, control, spread)
+        assert evidence.verdict == "holds with a caveat"
+        assert any(f"Adam {mixed.row('adam')['learning_rate']:g} (final loss" in f for f in evidence.findings)
+    question = load_bank().by_id("q3_sparse_gradients")
+    correct = question.choices[question.correct_choice].text
+    assert "Adagrad" in correct and "Adam" in correct and "SGD lags" in correct
+    assert any(f.startswith("Sparse updates:") for f in evidence.findings)
+    defaults = {control.param: control.default for control in question.controls}
+    assert (defaults["sparsity"], defaults["steps"]) == (engine.SPREAD_SPARSITY, engine.SPREAD_STEPS)
+
+
+def test_params_are_validated():
+    for bad in (dict(sparsity=0.3), dict(sparsity=float("nan")), dict(sparsity=1.0), dict(steps=0),
+                dict(steps=engine.MAX_STEPS + 1), dict(steps=100.5), dict(seed=-1), dict(seed="3"),
+                dict(sparsity="0.9"), dict(all_rare="yes")):
+        with pytest.raises(ValueError):
+            SparseGradientsParams(**bad)

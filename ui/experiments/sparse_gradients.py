@@ -1,0 +1,179 @@
+"""Question 3's experiment: five tuned Keras optimizers on common and rare features."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import charts
+from charts import sparse_gradients as figures
+from content.questions import Question
+from scenarios import sparse_gradients as engine
+from scenarios.evidence import Evidence
+from ui import layout
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def run(sparsity: float, steps: int, seed: int, all_rare: bool) -> engine.SparseGradientsResult:
+    return engine.run(engine.SparseGradientsParams(sparsity=sparsity, steps=steps, seed=seed,
+                                                   all_rare=all_rare))
+
+
+@st.cache_resource(show_spinner="Repeating the comparison on 20 seeds (once per server)…")
+def spread() -> engine.SeedSpread:
+    return engine.seed_spread()
+
+
+def _summary_table(result: engine.SparseGradientsResult) -> pd.DataFrame:
+    s = result.summary
+    return pd.DataFrame({
+        "Optimizer": s["label"],
+        "Tuned learning rate": s["learning_rate"].map(lambda v: f"{v:g}"),
+        "Final loss": s["final_loss"].map(lambda v: f"{v:.4g}"),
+        "Rare-weight error": s["rare_error"].map(lambda v: f"{v:.3f}"),
+        "Common-weight error": s["common_error"].map(lambda v: f"{v:.3f}"),
+        "Keras default rate": s["default_learning_rate"].map(lambda v: f"{v:g}"),
+        "Rare-weight error at default rate": s["default_rare_error"].map(lambda v: f"{v:.3f}"),
+    })
+
+
+def show(question: Question, values: dict[str, Any]) -> Evidence:
+    sparsity, steps, seed = float(values["sparsity"]), int(values["steps"]), int(values["seed"])
+    result = run(sparsity, steps, seed, False)
+    control = run(sparsity, steps, seed, True)
+    across_seeds = spread()
+    style = layout.chart_style()
+
+    st.markdown(
+        f"Linear regression `y = x·w + noise` with a Keras `Dense(1, use_bias=False)` on "
+        f"{engine.N_EXAMPLES:,} examples: {engine.N_COMMON} **common** features (each non-zero in "
+        f"{result.common_nonzero_examples} examples) and {engine.N_RARE} **rare** ones (each non-zero in "
+        f"{result.rare_nonzero_examples}), true weights of the same size. {steps} mini-batches of "
+        f"{engine.BATCH_SIZE}: a rare weight's gradient was exactly zero in "
+        f"**{result.rare_zero_gradient_share:.0%}** of them. Each optimizer trained at "
+        f"{engine.GRID_SIZE} learning rates in one compiled call; the one with the lowest final loss "
+        "is shown."
+    )
+
+    st.markdown(f"**Rare-weight RMS error after {steps} steps** (started at {result.initial_rare_error:.3f}; "
+                f"the least-squares floor of this data is {result.least_squares_rare_error:.3f})")
+    columns = st.columns(len(engine.OPTIMIZERS))
+    for column, row in zip(columns, result.summary.itertuples(), strict=True):
+        column.metric(
+            row.label, f"{row.rare_error:.3f}",
+            help=f"Tuned learning rate {row.learning_rate:g} (final loss {row.final_loss:.4g}). "
+                 f"Common-weight error {row.common_error:.3f}.",
+        )
+    for row in result.summary.itertuples():
+        if row.first_nonfinite_step is not None:
+            st.error(f"{row.label}: the loss became non-finite at step {row.first_nonfinite_step} "
+                     "even at its tuned learning rate; the run stopped there.")
+
+    left, right = st.columns(2)
+    with left:
+        error_figure = figures.error_curves(
+            result.rare_error_curves, floor=result.least_squares_rare_error, style=style,
+            title="Rare weights: RMS error per step (tuned rates)", y_title="Rare-weight RMS error",
+        )
+        layout.show_chart(error_figure, key="q3-rare-error",
+                          alt_text="Rare-weight error per step. "
+                                   + charts.alt_text_for_curves(result.rare_error_curves))
+    with right:
+        loss_figure = figures.tuned_loss_curves(result.curves, title="Full-data loss (tuned rates)",
+                                                style=style)
+        layout.show_chart(loss_figure, key="q3-loss",
+                          alt_text="Loss curves. " + charts.alt_text_for_curves(result.curves))
+
+    bars = figures.error_bars(
+        result.summary, style=style,
+        floors={"rare_error": result.least_squares_rare_error,
+                "common_error": result.least_squares_common_error},
+        title=f"Final weight error after {steps} steps, rare next to common",
+    )
+    layout.show_chart(bars, key="q3-bars",
+                      alt_text="Bar chart. Rare-weight error: "
+                               + figures.describe_errors(result.summary, "rare_error")
+                               + ". Common-weight error: "
+                               + figures.describe_errors(result.summary, "common_error") + ".")
+    st.dataframe(_summary_table(result), hide_index=True)
+    st.caption("The last two columns are each optimizer at Keras's default learning rate, "
+               "run in the same compiled call: untuned, for reference.")
+
+    with st.expander("How each learning rate was picked"):
+        diverged = int((~np.isfinite(result.sweep["final_loss"].to_numpy(float))).sum())
+        initial_loss = float(result.curves["loss"].iloc[0])
+        sweep_figure = figures.sweep_chart(
+            result.sweep, y="final_loss", y_title="Final loss", style=style, cap=10 * initial_loss,
+            title="Final loss by learning rate (★ = picked)",
+        )
+        layout.show_chart(sweep_figure, key="q3-sweep-loss",
+                          alt_text="Final loss against learning rate per optimizer; the picked rates are "
+                                   + ", ".join(f"{r.label} {r.learning_rate:g}"
+                                               for r in result.summary.itertuples()) + ".")
+        rare_sweep = figures.sweep_chart(
+            result.sweep, y="rare_error", y_title="Rare-weight RMS error", style=style,
+            cap=10 * result.initial_rare_error,
+            title="Rare-weight error by learning rate (★ = picked by loss)",
+        )
+        layout.show_chart(rare_sweep, key="q3-sweep-rare",
+                          alt_text="Rare-weight error against learning rate per optimizer.")
+        if diverged:
+            st.caption(f"{diverged} of the {len(result.sweep)} runs ended with a non-finite loss "
+                       "(too high a rate); they are left out of the charts.")
+
+    st.subheader("Which weights change at each step")
+    st.markdown(
+        "Like the rows of an embedding table, a weight whose feature is absent from a mini-batch gets a "
+        "gradient of exactly zero. Does the optimizer leave it alone?"
+    )
+    moved = result.summary.set_index("label")["moved_without_gradient"]
+    st.markdown("**Share of the zero-gradient cases in which the weight still changed** (whole tuned run)")
+    columns = st.columns(len(engine.OPTIMIZERS))
+    for column, (label, share) in zip(columns, moved.items(), strict=True):
+        value = "n/a" if pd.isna(share) else f"{share:.0%}"
+        column.metric(label, value,
+                      help="Share of the (step, weight) pairs with an exactly zero gradient in which the "
+                           "weight's value still changed, over all steps of the tuned run.")
+    shown_steps = int(result.update_map["step"].max()) + 1
+    update_figure = figures.update_map_chart(
+        result.update_map, n_common=engine.N_COMMON, style=style,
+        title=f"First {shown_steps} steps of each tuned run: what happened to each weight",
+    )
+    layout.show_chart(update_figure, key="q3-updates",
+                      alt_text="Grid per optimizer of weights by step. Share of zero-gradient cases in which the "
+                               "weight still changed: "
+                               + ", ".join(f"{label} {'n/a' if pd.isna(share) else f'{share:.0%}'}"
+                                           for label, share in moved.items()) + ".")
+
+    st.subheader("Control: every feature equally rare")
+    st.markdown(f"The same {engine.N_FEATURES} weights, but every feature is non-zero in only "
+                f"{control.rare_nonzero_examples} examples: no difference in frequency for a per-parameter "
+                "step size to exploit. Tuned the same way.")
+    control_bars = figures.error_bars(
+        control.summary, columns=("rare_error",), style=style,
+        floors={"rare_error": control.least_squares_rare_error},
+        title=f"All features rare: rare-weight error after {steps} steps",
+    )
+    layout.show_chart(control_bars, key="q3-control",
+                      alt_text="Bar chart, all features rare. Rare-weight error: "
+                               + figures.describe_errors(control.summary, "rare_error") + ".")
+
+    st.subheader("Is this seed typical?")
+    same_setting = (sparsity, steps) == (across_seeds.sparsity, across_seeds.steps)
+    highlight = seed if same_setting and seed < across_seeds.seeds else None
+    strip = figures.seed_strip(
+        across_seeds.frame, highlight_seed=highlight, style=style,
+        title=f"Rare-weight error on seeds 0–{across_seeds.seeds - 1} "
+              f"(sparsity {across_seeds.sparsity:g}, {across_seeds.steps} steps, tuned per seed)",
+    )
+    medians = across_seeds.median_errors()
+    layout.show_chart(strip, key="q3-seeds",
+                      alt_text="Rare-weight error per seed and optimizer; medians: "
+                               + ", ".join(f"{engine.spec(k).label} {v:.3f}" for k, v in medians.items())
+                               + ".")
+    if not same_setting:
+        st.caption("This reference is fixed (computed once per server); your sliders set the runs above.")
+    return engine.evidence(result, control, across_seeds)

@@ -99,7 +99,7 @@ def loss_curves(
                 marker={"symbol": "x", "size": 10 + 2 * style.line_width, "color": colour,
                         "line": {"width": 2, "color": "#000000"}},
                 text=[f"{'NaN' if np.isnan(losses[first]) else 'Inf'} at {x} {steps[first]}"],
-                textposition="top center",
+                textposition="bottom center", cliponaxis=False,
                 textfont={"size": style.font_size, "color": colour},
             ))
     fig = _layout(fig, style, title, x_title, y_title + (" (log scale)" if use_log else ""))

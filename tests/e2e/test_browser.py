@@ -71,6 +71,8 @@ def test_question_page(page: Page, app_url: str, screenshots_dir, question_id: s
     expect(page.get_by_text(re.compile(r"^Verdict: "))).to_be_visible()
     expect(page.get_by_role("heading", name="What the experiment shows")).to_be_visible()
     assert exceptions(page) == []
+    page.screenshot(path=screenshots_dir / f"{question_id}-answer.png")
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     page.screenshot(path=screenshots_dir / f"{question_id}.png")
 
 
@@ -84,6 +86,7 @@ def test_nan_preset_shows_its_marker(page: Page, app_url: str, screenshots_dir):
     # The finite part of the curve is still drawn.
     assert page.locator(".js-plotly-plot path.js-line").count() >= 1
     assert exceptions(page) == []
+    marker.first.scroll_into_view_if_needed()
     page.screenshot(path=screenshots_dir / "q5_nan_loss-diverges.png")
 
 

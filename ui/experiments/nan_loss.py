@@ -40,8 +40,9 @@ def _metrics(summary: engine.RunSummary) -> None:
     dead = summary.dead_units
     columns[2].metric(
         "Dead ReLU units at the end",
-        "— (weights are NaN)" if dead is None else f"{dead} of {engine.HIDDEN_UNITS}",
-        help="Hidden units whose input is ≤ 0 for every example: they output 0 and get no gradient.")
+        "n/a" if dead is None else f"{dead} of {engine.HIDDEN_UNITS}",
+        help="Hidden units whose input is ≤ 0 for every example: they output 0 and get no gradient. "
+             "n/a: the weights are no longer finite numbers.")
     columns[3].metric(
         "Last finite loss" if first is not None else "Loss at the end", f"{summary.final_loss:.4g}",
         help="Mean squared error on the full data set.")

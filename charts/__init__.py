@@ -43,7 +43,7 @@ def _layout(fig: go.Figure, style: ChartStyle, title: str, x_title: str, y_title
         template="plotly_white",
         hovermode="x unified",
     )
-    fig.update_xaxes(title=x_title, showgrid=True)
+    fig.update_xaxes(title=x_title, showgrid=True, exponentformat="power")
     # 10⁻⁴ rather than SI's "100µ": a loss is not measured in micro-units.
     fig.update_yaxes(title=y_title, showgrid=True, exponentformat="power")
     return fig

@@ -100,10 +100,13 @@ class CompiledTrainer:
         optimizer.build(self.variables)
         learning_rate_variable = optimizer._learning_rate  # noqa: SLF001
         # Every optimizer variable but the learning rate is state that a
-        # fresh optimizer would start at zero (iterations, moments, velocity).
+        # fresh optimizer starts from its value right after build(): zero for
+        # iterations, moments and velocity, but `initial_accumulator_value`
+        # (0.1) for Adagrad's accumulators. Snapshot those values.
         self._optimizer_state = [
             v for v in optimizer.variables if v is not learning_rate_variable
         ]
+        self._optimizer_initial = [tf.constant(v.numpy()) for v in self._optimizer_state]
         # autograph=False: the loops are explicit tf.while_loops already.
         self._compiled = tf.function(
             self._run_batch, jit_compile=jit_compile, autograph=False
@@ -120,8 +123,8 @@ class CompiledTrainer:
         def one_config(b):
             for variable, values in zip(self.variables, initial_values, strict=True):
                 variable.assign(tf.cast(values[b], variable.dtype))
-            for variable in self._optimizer_state:
-                variable.assign(tf.zeros_like(variable))
+            for variable, initial in zip(self._optimizer_state, self._optimizer_initial, strict=True):
+                variable.assign(initial)
             self.optimizer.learning_rate.assign(hyperparameter_values[b, 0])
             for column, variable in enumerate(self._hyperparameters, start=1):
                 variable.assign(tf.cast(hyperparameter_values[b, column], variable.dtype))

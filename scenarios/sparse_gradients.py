@@ -38,10 +38,15 @@ momentum keep moving such a weight with their running average.
 
 `seed_spread()` repeats the tuned comparison on 20 seeds at the default
 setting, so the page can show how much of one run is luck.
+
+`reproduction_code()` is the page's "Show code": the loss chart's five tuned
+runs as plain eager Keras (mini-batch slices instead of the engine's masks),
+with the tuned learning rates written in.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -136,6 +141,10 @@ class SparseGradientsParams:
             raise ValueError(f"all_rare must be True or False, got {self.all_rare!r}")
 
 
+# The page's default slider values (the question file's defaults; benchmarks use them).
+EXAMPLE_PARAMS = SparseGradientsParams()
+
+
 @dataclass(frozen=True)
 class Dataset:
     x: np.ndarray  # [N_EXAMPLES, N_FEATURES] float32
@@ -173,6 +182,11 @@ class SparseGradientsResult:
     # The first UPDATE_MAP_STEPS steps of each tuned run, one row per (optimizer, step,
     # weight): optimizer, label, step, weight, has_gradient, moved (the value changed).
     update_map: pd.DataFrame
+
+    @property
+    def curve(self) -> pd.DataFrame:
+        """The main loss chart's frame under the name every scenario uses (`curves`)."""
+        return self.curves
 
     def row(self, key: str) -> pd.Series:
         return self.summary.set_index("optimizer").loc[key]
@@ -562,3 +576,124 @@ def warm_up() -> None:
     run(SparseGradientsParams())
     run(SparseGradientsParams(all_rare=True))
     seed_spread()
+
+
+# --- "Show code": the tuned runs in plain eager Keras -------------------------------------
+
+# How each optimizer is built in the shown code ({lr}: its tuned learning rate); the
+# same Keras defaults as `OptimizerSpec.make` (the test runs the code to check it).
+_CODE_CONSTRUCTORS = {
+    "sgd": "SGD(learning_rate={lr})",
+    "momentum": "SGD(learning_rate={lr}, momentum=0.9)",
+    "adagrad": "Adagrad(learning_rate={lr})",
+    "rmsprop": "RMSprop(learning_rate={lr})",
+    "adam": "Adam(learning_rate={lr})",
+}
+
+
+def reproduction_code(params: SparseGradientsParams, result: SparseGradientsResult | None = None) -> str:
+    """Self-contained eager TensorFlow that prints the page's loss curves (`result.curves`).
+
+    The five optimizers at their tuned learning rates, written in as
+    literals: the tuning itself is the engine's grid run (`run`), which the
+    page charts under "How each learning rate was picked"; repeating its 10
+    rates per optimizer here would make the code 10 times slower and harder
+    to read. Pass the page's `result` to skip running the engine again.
+
+    The engine trains on 0/1 sample-weight masks in one compiled call; this
+    code slices the same mini-batches (`x[batch]`) and trains a fresh
+    `Dense(1, use_bias=False)` per optimizer in a plain Python loop. Like
+    every scenario's code, its last line of output is JSON mapping each
+    plotted series to its losses.
+    """
+    if result is None:
+        result = run(params)
+    if result.params != params:
+        raise ValueError("result is for other params")
+    optimizers = ""
+    for row in result.summary.itertuples():
+        name = f"{row.label}, lr {row.learning_rate:g}"  # the series name `run` gives the chart
+        constructor = _CODE_CONSTRUCTORS[row.optimizer].format(lr=repr(float(row.learning_rate)))
+        optimizers += f"    {json.dumps(name)}: tf.keras.optimizers.{constructor},\n"
+    low, high = TRUE_WEIGHT_RANGE
+    return f'''import json
+
+import numpy as np
+import tensorflow as tf
+
+seed = {params.seed}
+sparsity = {float(params.sparsity)!r}  # a rare feature is zero in this share of the examples
+steps = {params.steps}  # mini-batch updates
+all_rare = {params.all_rare}  # True: the control run, every feature is rare
+n_examples, n_common, n_features, batch_size = {N_EXAMPLES}, {N_COMMON}, {N_FEATURES}, {BATCH_SIZE}
+
+# The true weights (random signs, sizes {low:g} to {high:g}) and the initial weights
+# (Glorot-uniform, like a fresh Dense(1) kernel), from their own random stream.
+weights_rng = np.random.default_rng([seed, {_WEIGHTS_STREAM}])
+signs = weights_rng.choice([-1.0, 1.0], n_features)
+true_weights = signs * weights_rng.uniform({low!r}, {high!r}, n_features)
+limit = np.sqrt(6.0 / (n_features + 1))
+initial_kernel = weights_rng.uniform(-limit, limit, (n_features, 1))
+
+# The data: standard normal values, kept in a few examples only. A common feature is
+# non-zero in half of the examples, a rare one in a share 1 - sparsity of them
+# (exactly that many, at random positions). y = x . true_weights + noise.
+data_rng = np.random.default_rng([seed, {_DATA_STREAM}])
+values = data_rng.standard_normal((n_examples, n_features))
+noise = {NOISE_STD!r} * data_rng.standard_normal(n_examples)
+shares = np.full(n_features, 1.0 - sparsity)
+if not all_rare:
+    shares[:n_common] = {COMMON_NONZERO_SHARE!r}
+counts = np.maximum(1, np.round(shares * n_examples)).astype(int)
+mask = np.zeros((n_examples, n_features), bool)
+for feature, count in enumerate(counts):
+    mask[data_rng.permutation(n_examples)[:count], feature] = True
+x = (values * mask).astype(np.float32)
+y = (x.astype(np.float64) @ true_weights + noise).astype(np.float32)[:, None]
+
+# The mini-batches: the examples reshuffled every epoch, cut into batches of 32.
+order_rng = np.random.default_rng([seed, {_ORDER_STREAM}])
+epochs = -(-steps * batch_size // n_examples)  # enough epochs for `steps` batches
+order = np.concatenate([order_rng.permutation(n_examples) for _ in range(epochs)])
+batches = order[: steps * batch_size].reshape(steps, batch_size)
+
+
+def train(optimizer):
+    """A fresh linear model from the same initial weights, trained on the mini-batches.
+
+    Returns the full-data loss before each update (then after the last one) and
+    the final weights. A run stops at its first non-finite loss.
+    """
+    model = tf.keras.Sequential([tf.keras.Input((n_features,)), tf.keras.layers.Dense(1, use_bias=False)])
+    model.set_weights([initial_kernel])
+    losses = []
+    for step in range(steps + 1):
+        losses.append(float(tf.reduce_mean(tf.square(y - model(x)))))  # mean squared error, all data
+        if step == steps or not np.isfinite(losses[-1]):
+            break
+        batch = batches[step]
+        with tf.GradientTape() as tape:
+            batch_loss = tf.reduce_mean(tf.square(y[batch] - model(x[batch], training=True)))
+        gradients = tape.gradient(batch_loss, model.trainable_variables)
+        # A rare weight whose feature is absent from the batch gets a gradient of exactly 0.
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+    # A run that stopped early is padded with NaN, so every curve has steps + 1 points.
+    return losses + [float("nan")] * (steps + 1 - len(losses)), model.get_weights()[0][:, 0]
+
+
+# Each optimizer at its tuned learning rate, everything else at Keras's defaults. These
+# rates are not guessed: the app trained each optimizer at 10 learning rates for exactly
+# these settings and kept the one with the lowest final full-data loss (the "How each
+# learning rate was picked" chart). Here they are written in, so only the winners run.
+optimizers = {{
+{optimizers}}}
+
+curves = {{}}
+for name, optimizer in optimizers.items():
+    losses, weights = train(optimizer)
+    curves[name] = losses
+    rare_error = np.sqrt(np.mean((weights[n_common:] - true_weights[n_common:]) ** 2))
+    print(f"{{name}}: loss {{losses[0]:.4g}} -> {{losses[-1]:.4g}}, rare-weight RMS error {{rare_error:.3f}}")
+
+print(json.dumps(curves))
+'''

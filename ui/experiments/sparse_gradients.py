@@ -86,6 +86,11 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
                                                 style=style)
         layout.show_chart(loss_figure, key="q3-loss",
                           alt_text="Loss curves. " + charts.alt_text_for_curves(result.curves))
+    # The loss chart's five tuned runs, in plain eager Keras (the tuned rates written in).
+    layout.show_code_and_download(
+        engine.reproduction_code(result.params, result), result.curve,
+        file_name=f"sparse_gradients_sparsity{sparsity:g}_steps{steps}_seed{seed}.csv", key="q3-download",
+    )
 
     bars = figures.error_bars(
         result.summary, style=style,

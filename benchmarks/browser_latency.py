@@ -1,0 +1,131 @@
+"""Part 5 — what a student feels: slider key press until the chart is redrawn, in Chromium.
+
+On a warm server (every page opened, then a wait until the server's CPU
+use drops, i.e. its background warm-up is done, and one untimed press on
+each page before its timed ones), for each question page, N times: focus a slider, press ArrowRight,
+and wait until the charts' data changed and the app is idle
+(`tests.e2e.browser.press_and_wait_for_redraw`). The time is taken around
+that call, so it also holds its two signature reads (a few ms of
+DevTools round trips).
+
+The slider: the one the browser tests move, unless it has no room for
+N + 1 presses to the right of its default (a slider at its max stops
+changing the chart), then "Seed", then the page's next slider
+(`benchmarks._sliders.pick_slider`). Each press is a value not seen before.
+
+Figures: median and p95 per page (no target was set; shown as INFO).
+
+Run alone: `python -m benchmarks.browser_latency --moves 3`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import _common as c
+from benchmarks import _sliders
+from benchmarks._server import wait_until_quiet
+
+WARMUP_PRESSES = 1
+
+
+def preferred_sliders() -> dict[str, str]:
+    """The slider each browser test moves (tests/e2e/test_browser.py), if importable."""
+    try:
+        from tests.e2e.test_browser import SLIDER
+    except Exception:
+        return {}
+    return dict(SLIDER)
+
+
+def measure_page(page: Any, url: str, question_id: str, moves: int, preferred: str | None) -> dict[str, Any]:
+    from tests.e2e.browser import exceptions, open_app, press_and_wait_for_redraw
+    from tests.e2e.conftest import FIRST_LOAD_MS, IDLE_MS
+
+    q = _sliders.question(question_id)
+    control = _sliders.pick_slider(q, moves + WARMUP_PRESSES, preferred)
+    open_app(page, f"{url}/{question_id}", FIRST_LOAD_MS)
+    for _ in range(WARMUP_PRESSES):
+        press_and_wait_for_redraw(page, control.label, "ArrowRight", timeout=FIRST_LOAD_MS)
+    times = []
+    for _ in range(moves):
+        started = time.perf_counter()
+        press_and_wait_for_redraw(page, control.label, "ArrowRight", timeout=IDLE_MS)
+        times.append(time.perf_counter() - started)
+    return {
+        "page": question_id,
+        "slider": control.label,
+        "times_s": times,
+        "median_ms": c.ms(c.median(times)),
+        "p95_ms": c.ms(c.percentile(times, 95)),
+        "max_ms": c.ms(max(times)),
+        "exceptions": exceptions(page),
+    }
+
+
+def main(argv: list[str] | None = None) -> c.PartResult:
+    p = c.parser("Browser latency: slider key press until the chart is redrawn (Chromium, warm server).")
+    p.add_argument("--moves", type=c.positive_int, default=10, help="timed key presses per page")
+    p.add_argument("--pages", nargs="*", help="only these question ids (default: all five)")
+    args = p.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.cold_start import launch_browser
+    from tests.apptest_helpers import QUESTION_IDS
+    from tests.e2e.browser import open_app
+    from tests.e2e.conftest import FIRST_LOAD_MS, start_server, stop_server
+
+    result = c.new_part("browser", {"moves": args.moves, "warmup_presses": WARMUP_PRESSES})
+    if warning := c.busy_warning():
+        c.note(result, warning)
+    pages = args.pages or list(QUESTION_IDS)
+    preferred = preferred_sliders()
+    table = c.Table(f"Key press -> chart redrawn and idle ({args.moves} presses per page, warm server)",
+                    ["page", "slider", "median ms", "p95 ms", "max ms"])
+    with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp, sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        process, url = start_server(Path(tmp) / "streamlit.log")
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            # Warm the server: every question page once (imports, compiles, per-server caches).
+            for question_id in pages:
+                print(f"… warming {question_id}", flush=True)
+                open_app(page, f"{url}/{question_id}", FIRST_LOAD_MS)
+            waited = wait_until_quiet(process.pid)
+            c.note(result, f"server quiet (background warm-up done) {waited:.1f} s after the last page opened")
+            for question_id in pages:
+                print(f"… {question_id}", flush=True)
+                try:
+                    row = measure_page(page, url, question_id, args.moves, preferred.get(question_id))
+                except Exception as error:
+                    c.note(result, f"{question_id}: {type(error).__name__}: {str(error)[:300]}")
+                    for stat in ("median", "p95"):
+                        result.figures.append(c.Figure(f"browser {question_id} {stat}", None, "ms",
+                                                       note=f"error: {type(error).__name__}"))
+                    continue
+                result.raw[question_id] = row
+                if row["exceptions"]:
+                    c.note(result, f"{question_id}: exception on the page: {row['exceptions'][0][:200]}")
+                table.rows.append([question_id, row["slider"], row["median_ms"], row["p95_ms"], row["max_ms"]])
+                slider_note = f"slider {row['slider']!r}"
+                result.figures.append(c.Figure(f"browser {question_id} median", row["median_ms"], "ms",
+                                               note=slider_note))
+                result.figures.append(c.Figure(f"browser {question_id} p95", row["p95_ms"], "ms",
+                                               note=slider_note))
+        finally:
+            try:
+                stop_server(process)
+            finally:
+                browser.close()
+    result.tables.append(table)
+    c.show(table)
+    c.finish(result)
+    return result
+
+
+if __name__ == "__main__":
+    main()

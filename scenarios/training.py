@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios._tf import tensorflow
+from scenarios._tf import tensorflow, use_xla
 
 # A hard cap enforced here, not just in the sliders: a forged request
 # can ask for any number of steps, but the work per run stays bounded.
@@ -72,7 +72,8 @@ class CompiledTrainer:
             the columns of `hyperparameter_values` after the learning rate.
         trace_fn: `(x, y) -> [k]` recorded at every step (e.g. the weights).
         summary_fn: `(x, y) -> [m]` recorded once at the end of each run.
-        jit_compile: compile the loop with XLA.
+        jit_compile: compile the loop with XLA (default: `use_xla()`, which
+            says no on a small-memory host).
     """
 
     def __init__(
@@ -85,7 +86,7 @@ class CompiledTrainer:
         hyperparameters: Sequence[Any] = (),
         trace_fn: Callable[[Any, Any], Any] | None = None,
         summary_fn: Callable[[Any, Any], Any] | None = None,
-        jit_compile: bool = True,
+        jit_compile: bool | None = None,
     ) -> None:
         tf = tensorflow()
         self.variables = list(variables)
@@ -107,6 +108,8 @@ class CompiledTrainer:
             v for v in optimizer.variables if v is not learning_rate_variable
         ]
         self._optimizer_initial = [tf.constant(v.numpy()) for v in self._optimizer_state]
+        if jit_compile is None:
+            jit_compile = use_xla()
         # autograph=False: the loops are explicit tf.while_loops already.
         self._compiled = tf.function(
             self._run_batch, jit_compile=jit_compile, autograph=False

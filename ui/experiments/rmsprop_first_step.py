@@ -25,7 +25,6 @@ def distribution() -> engine.PrintedLossDistribution:
 
 def show(question: Question, values: dict[str, Any]) -> Evidence:
     result = run(values["seed"], values["learning_rate"], values["steps"])
-    across_seeds = distribution()
     style = layout.chart_style()
 
     left, right = st.columns(2)
@@ -48,6 +47,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     if result.first_nonfinite_step is not None:
         st.error(f"The loss became non-finite at step {result.first_nonfinite_step}; the run stopped there.")
 
+    # After the curve is drawn: on a cold server the 400 seeds take seconds.
+    across_seeds = distribution()
     histogram = charts.histogram(
         across_seeds.printed_losses,
         title=f"Printed value for seeds 0–{len(across_seeds.seeds) - 1}",

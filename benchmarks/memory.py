@@ -16,6 +16,7 @@ Run alone: `python -m benchmarks.memory --presses 1`.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -82,14 +83,21 @@ def visit_everything(page: Any, url: str, presses: int, result: c.PartResult) ->
 def main(argv: list[str] | None = None) -> c.PartResult:
     p = c.parser("Peak server memory after visiting every page and moving every slider (Chromium).")
     p.add_argument("--presses", type=c.positive_int, default=3, help="key presses per slider")
+    p.add_argument("--xla", choices=("0", "1", "auto"), default="0",
+                   help="OPTIMIZER_EXPLORER_XLA for the server. Default 0: what a ~1 GB host "
+                        "runs (scenarios/_tf.py turns XLA off below 3 GiB); 1: a laptop's setting")
     args = p.parse_args(argv)
+    if args.xla == "auto":
+        os.environ.pop("OPTIMIZER_EXPLORER_XLA", None)
+    else:
+        os.environ["OPTIMIZER_EXPLORER_XLA"] = args.xla
 
     from playwright.sync_api import sync_playwright
 
     from benchmarks.cold_start import launch_browser
     from tests.e2e.conftest import start_server, stop_server
 
-    result = c.new_part("memory", {"presses": args.presses})
+    result = c.new_part("memory", {"presses": args.presses, "xla": args.xla})
     if warning := c.busy_warning():
         c.note(result, warning)
     table = c.Table("Pages visited by one browser session", ["page", "sliders", "key presses"])
@@ -125,7 +133,7 @@ def main(argv: list[str] | None = None) -> c.PartResult:
     result.raw = {"pids": pids, "vmhwm_kb": peak_kb, "sampled_peak_rss_kb": sampler.peak_kb,
                   "end_rss_kb": end_kb}
     result.figures.append(c.Figure("memory: server peak RSS (VmHWM)", peak_kb / mb if peak_kb else None,
-                                   "MB", TARGET_MB, note=f"{len(pids)} process(es)"))
+                                   "MB", TARGET_MB, note=f"{len(pids)} process(es), OPTIMIZER_EXPLORER_XLA={args.xla}"))
     c.finish(result)
     return result
 

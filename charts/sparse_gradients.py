@@ -223,7 +223,7 @@ def update_map_chart(update_map: pd.DataFrame, *, n_common: int, title: str,
                                          "line": {"color": "#000000", "width": 1}}))
     fig.update_layout(
         title={"text": title, "font": {"size": style.font_size + 4}}, font={"size": style.font_size},
-        height=110 * len(labels) + 140 + (60 if style.font_size > 14 else 0), template="plotly_white",
+        height=110 * len(labels) + 140 + (60 if style.font_size > 14 else 0),
         margin={"l": 10, "r": 10, "t": 90, "b": 10}, hovermode="closest",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
     )

@@ -107,7 +107,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     st.caption("The last two columns are each optimizer at Keras's default learning rate, "
                "run in the same compiled call: untuned, for reference.")
 
-    with st.expander("How each learning rate was picked"):
+    # On request, like the grid below: two sweep charts cost ~90 ms a slider move.
+    if st.toggle("Show how each learning rate was picked", key="q3-show-tuning"):
         diverged = int((~np.isfinite(result.sweep["final_loss"].to_numpy(float))).sum())
         initial_loss = float(result.curves["loss"].iloc[0])
         sweep_figure = figures.sweep_chart(
@@ -142,16 +143,18 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         column.metric(label, value,
                       help="Share of the (step, weight) pairs with an exactly zero gradient in which the "
                            "weight's value still changed, over all steps of the tuned run.")
-    shown_steps = int(result.update_map["step"].max()) + 1
-    update_figure = figures.update_map_chart(
-        result.update_map, n_common=engine.N_COMMON, style=style,
-        title=f"First {shown_steps} steps of each tuned run: what happened to each weight",
-    )
-    layout.show_chart(update_figure, key="q3-updates",
-                      alt_text="Grid per optimizer of weights by step. Share of zero-gradient cases in which the "
-                               "weight still changed: "
-                               + ", ".join(f"{label} {'n/a' if pd.isna(share) else f'{share:.0%}'}"
-                                           for label, share in moved.items()) + ".")
+    # Drawn on request: five heatmap strips cost ~190 ms a slider move.
+    if st.toggle("Show the grid: which weight changed at each step", key="q3-show-update-map"):
+        shown_steps = int(result.update_map["step"].max()) + 1
+        update_figure = figures.update_map_chart(
+            result.update_map, n_common=engine.N_COMMON, style=style,
+            title=f"First {shown_steps} steps of each tuned run: what happened to each weight",
+        )
+        layout.show_chart(update_figure, key="q3-updates",
+                          alt_text="Grid per optimizer of weights by step. Share of zero-gradient cases in which "
+                                   "the weight still changed: "
+                                   + ", ".join(f"{label} {'n/a' if pd.isna(share) else f'{share:.0%}'}"
+                                               for label, share in moved.items()) + ".")
 
     st.subheader("Control: every feature equally rare")
     st.markdown(f"The same {engine.N_FEATURES} weights, but every feature is non-zero in only "

@@ -97,10 +97,13 @@ def test_projector_mode(page: Page, app_url: str, screenshots_dir, question_id: 
     open_app(page, f"{app_url}/{question_id}?projector=1")
     assert exceptions(page) == []
     expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "true")
-    title_px = page.locator("h1").first.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
-    body_px = page.locator('[data-testid="stMarkdownContainer"] p').first.evaluate(
-        "el => parseFloat(getComputedStyle(el).fontSize)")
-    assert title_px >= 40 and body_px >= 24, (title_px, body_px)
+    # The projector style sheet arrives as an element of the run; wait for it to apply.
+    page.wait_for_function(
+        """() => {
+            const px = sel => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
+            return px('[data-testid="stMain"] h1') >= 56
+                && px('[data-testid="stMain"] [data-testid="stMarkdownContainer"] p') >= 24;
+        }""", timeout=15_000)
     expect(page.get_by_text(BANK.by_id(question_id).hint)).to_have_count(0)  # hidden until clicked
     press_and_wait_for_redraw(page, SLIDER[question_id], _arrow(question_id))
     assert "projector=1" in page.url

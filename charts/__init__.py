@@ -7,7 +7,6 @@ washed-out projector.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +37,10 @@ class ChartStyle:
         return cls(font_size=24, line_width=5.0, height=520)
 
 
-def _layout(fig: go.Figure, style: ChartStyle, title: str, x_title: str, y_title: str) -> go.Figure:
+DEFAULT_STYLE = ChartStyle()
+
+
+def apply_layout(fig: go.Figure, style: ChartStyle, title: str, x_title: str, y_title: str) -> go.Figure:
     fig.update_layout(
         title={"text": title, "font": {"size": style.font_size + 4}},
         font={"size": style.font_size},
@@ -69,7 +71,7 @@ def loss_curves(
     curves: pd.DataFrame,
     *,
     title: str,
-    style: ChartStyle = ChartStyle(),
+    style: ChartStyle = DEFAULT_STYLE,
     x: str = "step",
     x_title: str = "Step",
     y_title: str = "Loss",
@@ -107,7 +109,7 @@ def loss_curves(
                 textposition="bottom center", cliponaxis=False,
                 textfont={"size": style.font_size, "color": colour},
             ))
-    fig = _layout(fig, style, title, x_title, y_title + (" (log scale)" if use_log else ""))
+    fig = apply_layout(fig, style, title, x_title, y_title + (" (log scale)" if use_log else ""))
     if use_log:
         fig.update_yaxes(type="log", dtick=1, minor={"showgrid": True})
     return fig
@@ -122,7 +124,7 @@ def histogram(
     highlight_label: str = "",
     band: tuple[float, float] | None = None,
     band_label: str = "",
-    style: ChartStyle = ChartStyle(),
+    style: ChartStyle = DEFAULT_STYLE,
     bins: int = 40,
 ) -> go.Figure:
     fig = go.Figure(go.Histogram(
@@ -135,7 +137,7 @@ def histogram(
     if highlight is not None:
         fig.add_vline(x=highlight, line={"color": OKABE_ITO[3], "width": style.line_width, "dash": "dash"},
                       annotation_text=highlight_label, annotation_position="bottom left")
-    fig = _layout(fig, style, title, x_title, "Number of seeds")
+    fig = apply_layout(fig, style, title, x_title, "Number of seeds")
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
 
@@ -143,7 +145,7 @@ def histogram(
 def scatter_lines(
     frame: pd.DataFrame, *, x: str, y: str, series: str, title: str, x_title: str,
     y_title: str, log_x: bool = False, log_y: bool | None = None,
-    style: ChartStyle = ChartStyle(),
+    style: ChartStyle = DEFAULT_STYLE,
 ) -> go.Figure:
     """Lines with markers, one per `series` (sweeps: a value against a setting)."""
     fig = go.Figure()
@@ -157,7 +159,7 @@ def scatter_lines(
                   "width": style.line_width},
             marker={"symbol": MARKERS[i % len(MARKERS)], "size": 6 + style.line_width},
         ))
-    fig = _layout(fig, style, title, x_title, y_title + (" (log scale)" if use_log else ""))
+    fig = apply_layout(fig, style, title, x_title, y_title + (" (log scale)" if use_log else ""))
     fig.update_layout(hovermode="closest")
     if log_x:
         fig.update_xaxes(type="log")
@@ -181,7 +183,3 @@ def alt_text_for_curves(curves: pd.DataFrame, x: str = "step") -> str:
             text += f", non-finite at {x} {group[x].to_numpy()[bad[0]]}"
         parts.append(text)
     return "; ".join(parts)
-
-
-def series_names(curves: pd.DataFrame) -> Sequence[str]:
-    return list(dict.fromkeys(curves["series"]))

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts import DASHES, MARKERS, OKABE_ITO, ChartStyle, _layout, finite_positive
+from charts import DASHES, MARKERS, OKABE_ITO, ChartStyle, apply_layout, finite_positive
 
 DEFAULT_STYLE = ChartStyle()
 
@@ -25,7 +25,7 @@ def dead_units_curves(
             line={"color": OKABE_ITO[i % len(OKABE_ITO)], "dash": DASHES[i % len(DASHES)],
                   "width": style.line_width, "shape": "hv"},
         ))
-    fig = _layout(fig, style, title, "Step", f"Dead ReLUs (of {total})")
+    fig = apply_layout(fig, style, title, "Step", f"Dead ReLUs (of {total})")
     fig.update_yaxes(range=[-0.5, total + 0.5])
     return fig
 
@@ -81,7 +81,7 @@ def learning_rate_sweep(
     fig.add_annotation(x=np.log10(current_learning_rate), xref="x", yref="paper", y=1.0,
                        text=f"this run: {current_learning_rate:g}", showarrow=False,
                        yanchor="bottom", font={"color": OKABE_ITO[3], "size": style.font_size})
-    fig = _layout(fig, style, title, "", "")
+    fig = apply_layout(fig, style, title, "", "")
     fig.update_layout(hovermode="closest", height=int(style.height * 1.45),
                       legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0},
                       margin={"l": 10, "r": 10, "t": 80, "b": 10})

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts import DASHES, MARKERS, OKABE_ITO, ChartStyle, _layout
+from charts import DASHES, MARKERS, OKABE_ITO, ChartStyle, apply_layout
 
 BASIN_COLOURS = {"shallow": OKABE_ITO[1], "deep": OKABE_ITO[2], "plateau": OKABE_ITO[3],
                  "diverged": OKABE_ITO[7]}
@@ -66,7 +66,7 @@ def valley_paths(
         showlegend=False, hoverinfo="skip",
         marker={"symbol": "x", "size": 10 + 2 * style.line_width, "color": "#000000"},
     ))
-    fig = _layout(fig, style, title, "w1 (along the valley floor)", "w2 (across the valley)")
+    fig = apply_layout(fig, style, title, "w1 (along the valley floor)", "w2 (across the valley)")
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(range=list(w1_range))
     fig.update_yaxes(range=list(w2_range))
@@ -106,7 +106,7 @@ def steps_to_converge_chart(
                   annotation_text=f"horizon: {horizon} steps", annotation_position="top left")
     fig.add_vline(x=current_momentum, line={"color": OKABE_ITO[4], "dash": "dash", "width": style.line_width},
                   annotation_text=f"slider: {current_momentum:g}", annotation_position="top right")
-    fig = _layout(fig, style, title, "Momentum", "Steps until the loss stays below 1/1000 of its start")
+    fig = apply_layout(fig, style, title, "Momentum", "Steps until the loss stays below 1/1000 of its start")
     fig.update_layout(hovermode="closest", showlegend=True)
     fig.update_xaxes(range=[-0.03, 1.02])
     fig.update_yaxes(rangemode="tozero")
@@ -147,7 +147,7 @@ def landscape_chart(
         fig.add_annotation(x=right, y=0, xanchor="right", yanchor="bottom", showarrow=False,
                            text=f"→ off the chart: w reaches {positions.max():.1f}",
                            font={"size": style.font_size})
-    fig = _layout(fig, style, title, "w", "Loss")
+    fig = apply_layout(fig, style, title, "w", "Loss")
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(range=[left, right])
     return fig
@@ -172,7 +172,7 @@ def position_chart(
     for label, level in levels:
         fig.add_hline(y=level, line={"color": "#999999", "dash": "dot", "width": 1},
                       annotation_text=label, annotation_position="top right")
-    return _layout(fig, style, title, "Step", "w")
+    return apply_layout(fig, style, title, "Step", "w")
 
 
 def basin_map_chart(
@@ -200,6 +200,6 @@ def basin_map_chart(
                       annotation_text=label, annotation_position="top left")
     fig.add_vline(x=current_momentum, line={"color": OKABE_ITO[4], "dash": "dash", "width": style.line_width},
                   annotation_text=f"slider: {current_momentum:g}", annotation_position="top left")
-    fig = _layout(fig, style, title, "Momentum", "Final loss")
+    fig = apply_layout(fig, style, title, "Momentum", "Final loss")
     fig.update_layout(hovermode="closest")
     return fig

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts import DASHES, OKABE_ITO, ChartStyle, _layout, finite_positive
+from charts import DASHES, OKABE_ITO, ChartStyle, apply_layout, finite_positive
 
 
 def health_figure(
@@ -34,7 +34,7 @@ def health_figure(
         fig.add_trace(go.Scatter(x=steps[keep_d], y=dead[keep_d], name=str(name), mode="lines",
                                  line={**line, "shape": "hv"}, legendgroup=str(name), showlegend=False),
                       row=2, col=1)
-    fig = _layout(fig, style, title, "", "")
+    fig = apply_layout(fig, style, title, "", "")
     fig.update_layout(height=int(style.height * 1.3))
     fig.update_yaxes(type="log", title="Largest |weight| (log)", row=1, col=1)
     tidy_log_axis(fig, diagnostics["largest_weight"].to_numpy(float), max_ticks=5, row=1, col=1)
@@ -54,7 +54,7 @@ def sweep_bars(
         text=[f"{c} of {total}" for c in counts], textposition="outside",
         marker_line={"color": "#000000", "width": [3 if i == highlight else 0 for i in range(len(counts))]},
     ))
-    fig = _layout(fig, style, title, f"Seeds (of {total})", "")
+    fig = apply_layout(fig, style, title, f"Seeds (of {total})", "")
     fig.update_layout(hovermode="closest", showlegend=False,
                       height=max(style.height, 90 * len(labels) + 120))
     fig.update_xaxes(range=[0, total * 1.2])

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts import DASHES, MARKERS, OKABE_ITO, ChartStyle, _layout, loss_curves
+from charts import DASHES, MARKERS, OKABE_ITO, ChartStyle, apply_layout, loss_curves
 
 FLOOR_COLOUR = "#000000"
 # Rare and common bars differ by colour and by fill pattern (greyscale, projector).
@@ -76,7 +76,7 @@ def error_bars(summary: pd.DataFrame, *, floors: dict[str, float], title: str,
             text=[f"{v:.3f}" if np.isfinite(v) else "n/a" for v in values], textposition="outside",
             textfont={"size": style.font_size},
         ))
-    fig = _layout(fig, style, title, "Optimizer (each at its tuned learning rate)", "RMS error (log scale)")
+    fig = apply_layout(fig, style, title, "Optimizer (each at its tuned learning rate)", "RMS error (log scale)")
     fig.update_yaxes(type="log")
     fig.update_layout(barmode="group", hovermode="closest")
     # Autorange ignores the floor lines: make room for them and for the bar labels.
@@ -130,7 +130,7 @@ def sweep_chart(sweep: pd.DataFrame, *, y: str, y_title: str, title: str, cap: f
                 marker={"symbol": "star", "size": 12 + 2 * style.line_width, "color": colour,
                         "line": {"color": "#000000", "width": 1}},
             ))
-    fig = _layout(fig, style, title, "Learning rate (log scale)", f"{y_title} (log scale)")
+    fig = apply_layout(fig, style, title, "Learning rate (log scale)", f"{y_title} (log scale)")
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log", range=[np.log10(low) - 0.2, np.log10(cap) + 0.2])
@@ -165,7 +165,7 @@ def seed_strip(frame: pd.DataFrame, *, title: str, highlight_seed: int | None = 
             marker={"symbol": "circle-open", "size": 16 + 2 * style.line_width, "color": FLOOR_COLOUR,
                     "line": {"width": 2}},
         ))
-    fig = _layout(fig, style, title, "Optimizer (each tuned per seed)", "Rare-weight RMS error (log scale)")
+    fig = apply_layout(fig, style, title, "Optimizer (each tuned per seed)", "Rare-weight RMS error (log scale)")
     fig.update_yaxes(type="log")
     fig.update_layout(hovermode="closest", showlegend=highlight_seed is not None)
     return fig

@@ -35,7 +35,7 @@ def _warnings_key(question: Question) -> str:
 
 
 def _query() -> dict[str, list[str]]:
-    return {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    return {key: st.query_params.get_all(key) for key in st.query_params}
 
 
 def _apply_url_on_entry(question: Question) -> None:

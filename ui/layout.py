@@ -89,5 +89,7 @@ def share_link() -> None:
 
 def show_chart(figure, *, alt_text: str, key: str) -> None:
     """A plotly chart with its text description for screen readers."""
-    st.plotly_chart(figure, key=key, config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
+    # The toolbar's camera button exports the chart as a PNG at twice the size.
+    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+    st.plotly_chart(figure, key=key, config=config)
     st.caption(alt_text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scenarios import rmsprop_first_step as engine
-from ui import routes
 from tests.apptest_helpers import PAGES, clear_caches, errors, open_page, plotly_data
+from ui import routes
 
 
 @pytest.fixture(autouse=True)

@@ -45,7 +45,7 @@ def test_log_grid_contains_round_numbers():
     grid = lr.grid()
     assert grid[0] == pytest.approx(1e-4) and grid[-1] == pytest.approx(10.0)
     assert 0.001 in grid and 1.0 in grid
-    ratios = [b / a for a, b in zip(grid, grid[1:])]
+    ratios = [b / a for a, b in zip(grid, grid[1:], strict=False)]
     assert all(1.9 < r < 2.6 for r in ratios), ratios
     assert all(math.log10(v) <= 1 for v in grid)
 

@@ -8,7 +8,6 @@ from ui.quiz import progress, question_bank
 from ui.routes import question_file
 
 
-
 def _status(question_id: str, correct: int) -> str:
     state = progress().get(question_id)
     if not state or (state["prediction"] is None and not state["revealed"]):

@@ -1,6 +1,6 @@
 """Optimizer Explorer: routing and page-wide settings.
 
-Run with `streamlit run app.py`. Each page script under pages/ is a few
+Run with `streamlit run app.py`. Each page script under app_pages/ is a few
 lines; the quiz flow lives in ui/, the experiments in scenarios/.
 """
 

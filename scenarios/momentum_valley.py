@@ -34,7 +34,7 @@ w = w + velocity, which is plain SGD's w = w - learning_rate * g.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -382,11 +382,18 @@ def _series_name(momentum: float) -> str:
     return f"momentum {momentum:g}" if momentum else "momentum 0 (plain SGD)"
 
 
+@lru_cache(maxsize=128)
+def _landscape_for(momentum: float):
+    """The landscape's two runs (this momentum, then 0) depend on the momentum
+    alone: a learning-rate, condition-number or steps move reuses them."""
+    return _run_landscape([momentum, 0.0])
+
+
 def run(params: MomentumValleyParams) -> MomentumValleyResult:
     # Always two configurations (one trace): the chosen momentum, then plain SGD.
     momenta = [params.momentum, 0.0]
     valley = _run_valley(momenta, params.learning_rate, params.condition_number, params.steps)
-    landscape = _run_landscape(momenta)
+    landscape = _landscape_for(params.momentum)
     geometry = landscape_geometry()
 
     shown = momenta if params.momentum != 0 else momenta[:1]

@@ -36,7 +36,7 @@ import pandas as pd
 
 from scenarios._tf import tensorflow
 from scenarios.evidence import Evidence, Verdict
-from scenarios.training import BatchRun, CompiledTrainer
+from scenarios.training import BatchRun, CompiledTrainer, glorot_uniform
 
 N_EXAMPLES = 256
 N_FEATURES = 3
@@ -196,8 +196,7 @@ def initial_weights(seed: int) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng([seed, 1])
     values: list[np.ndarray] = []
     for fan_in, fan_out in _layer_sizes():
-        limit = np.sqrt(6.0 / (fan_in + fan_out))
-        values.append(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32))
+        values.append(glorot_uniform(rng, fan_in, fan_out).astype(np.float32))
         values.append(np.zeros(fan_out, np.float32))
     for v in values:
         v.flags.writeable = False

@@ -43,7 +43,7 @@ import pandas as pd
 
 from scenarios._tf import tensorflow
 from scenarios.evidence import Evidence
-from scenarios.training import BatchRun, CompiledTrainer
+from scenarios.training import BatchRun, CompiledTrainer, glorot_uniform
 
 Optimizer = Literal["Adam", "SGD"]
 OPTIMIZERS: tuple[Optimizer, ...] = ("Adam", "SGD")
@@ -131,13 +131,9 @@ def dataset(seed: int) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     true_w = rng.standard_normal((FEATURES, 1))
     y = x @ true_w + 0.3 * np.tanh(x[:, :1]) + 0.1 * rng.standard_normal((DATA_SIZE, 1))
 
-    def glorot(fan_in: int, fan_out: int) -> np.ndarray:
-        limit = np.sqrt(6.0 / (fan_in + fan_out))
-        return rng.uniform(-limit, limit, (fan_in, fan_out))
-
     weights = (
-        glorot(FEATURES, HIDDEN_UNITS), np.zeros(HIDDEN_UNITS),
-        glorot(HIDDEN_UNITS, 1), np.zeros(1),
+        glorot_uniform(rng, FEATURES, HIDDEN_UNITS), np.zeros(HIDDEN_UNITS),
+        glorot_uniform(rng, HIDDEN_UNITS, 1), np.zeros(1),
     )
     arrays = tuple(np.asarray(a, np.float32) for a in (x, y, *weights))
     for array in arrays:

@@ -57,7 +57,7 @@ import pandas as pd
 
 from scenarios._tf import tensorflow
 from scenarios.evidence import Evidence, Verdict
-from scenarios.training import BatchRun, CompiledTrainer
+from scenarios.training import BatchRun, CompiledTrainer, glorot_uniform
 
 N_EXAMPLES = 1024
 N_COMMON = 8
@@ -205,8 +205,7 @@ def dataset(seed: int, sparsity: float, all_rare: bool = False) -> Dataset:
     weights_rng = np.random.default_rng([seed, _WEIGHTS_STREAM])
     signs = weights_rng.choice([-1.0, 1.0], N_FEATURES)
     true_kernel = signs * weights_rng.uniform(*TRUE_WEIGHT_RANGE, N_FEATURES)
-    limit = np.sqrt(6.0 / (N_FEATURES + 1))  # Glorot-uniform for a Dense(1) kernel
-    initial_kernel = weights_rng.uniform(-limit, limit, (N_FEATURES, 1))
+    initial_kernel = glorot_uniform(weights_rng, N_FEATURES, 1)  # like a fresh Dense(1) kernel
 
     data_rng = np.random.default_rng([seed, _DATA_STREAM])
     values = data_rng.standard_normal((N_EXAMPLES, N_FEATURES))

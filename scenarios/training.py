@@ -36,6 +36,17 @@ from scenarios._tf import tensorflow, use_xla
 MAX_BATCH = 512
 
 
+def glorot_uniform(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    """A kernel drawn like Keras' default GlorotUniform, from a seeded NumPy generator.
+
+    U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)); float64, the
+    caller casts. Scenarios draw their initial weights with NumPy so a seed
+    gives the same weights in the engine and in the shown code.
+    """
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, (fan_in, fan_out))
+
+
 @dataclass(frozen=True)
 class BatchRun:
     """What one compiled call returns, as plain NumPy (picklable, comparable).

@@ -61,6 +61,12 @@ def finite_positive(values: np.ndarray) -> np.ndarray:
     return values[np.isfinite(values) & (values > 0)]
 
 
+def plottable(values: np.ndarray, log_axis: bool) -> np.ndarray:
+    """Mask of the points a line can draw: finite, and positive on a log axis."""
+    keep = np.isfinite(values)
+    return keep & (values > 0) if log_axis else keep
+
+
 def wants_log_axis(values: np.ndarray) -> bool:
     """Log y when finite positive values span more than two decades."""
     positive = finite_positive(values)
@@ -90,7 +96,7 @@ def loss_curves(
         colour, dash = OKABE_ITO[i % len(OKABE_ITO)], DASHES[i % len(DASHES)]
         steps = group[x].to_numpy()
         losses = group["loss"].to_numpy(dtype=float)
-        keep = np.isfinite(losses) & ((losses > 0) if use_log else True)
+        keep = plottable(losses, use_log)
         fig.add_trace(go.Scatter(
             x=steps[keep], y=losses[keep], name=str(name), mode="lines",
             line={"color": colour, "dash": dash, "width": style.line_width},
@@ -152,7 +158,7 @@ def scatter_lines(
     use_log = wants_log_axis(frame[y].to_numpy(float)) if log_y is None else log_y
     for i, (name, group) in enumerate(frame.groupby(series, sort=False)):
         values = group[y].to_numpy(float)
-        keep = np.isfinite(values) & ((values > 0) if use_log else True)
+        keep = plottable(values, use_log)
         fig.add_trace(go.Scatter(
             x=group[x].to_numpy()[keep], y=values[keep], name=str(name), mode="lines+markers",
             line={"color": OKABE_ITO[i % len(OKABE_ITO)], "dash": DASHES[i % len(DASHES)],

@@ -54,14 +54,6 @@ def chart_style() -> ChartStyle:
     return ChartStyle.projector() if is_projector() else ChartStyle()
 
 
-def control_columns() -> int:
-    return 2
-
-
-def reveal_toggle(label: str, key: str) -> bool:
-    return st.toggle(label, key=key)
-
-
 def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> None:
     """'Show code' (reproduces the chart) and the plotted curves as CSV."""
     with st.expander("Show code: reproduce this chart in plain TensorFlow"):

@@ -64,7 +64,7 @@ def question_page(question_id: str) -> None:
     if question.code:
         st.code(question.code, language="python")
 
-    if layout.reveal_toggle("Show hint", f"{question.id}:hint"):
+    if st.toggle("Show hint", key=f"{question.id}:hint"):
         st.info(question.hint, icon=":material/lightbulb:")
 
     labels = [choice.text for choice in question.choices]
@@ -84,7 +84,7 @@ def question_page(question_id: str) -> None:
 def _experiment_and_answer(question: Question, picked: int | None) -> None:
     state = progress()[question.id]
     st.header("Experiment")
-    values = draw_controls(question, columns=layout.control_columns())
+    values = draw_controls(question)
     evidence: Evidence = _experiment(question.scenario).show(question, values)
     layout.share_link()
 

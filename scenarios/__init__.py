@@ -15,3 +15,13 @@ benchmarks treat them alike:
 
 `training.CompiledTrainer` is the compiled loop they all reuse.
 """
+
+import numpy as np  # noqa: F401  (loads OpenBLAS, so that the limit below applies to it)
+from threadpoolctl import threadpool_limits
+
+# numpy's OpenBLAS starts a thread per core even for a 16x16 solve, and its
+# threads spin-wait after each call. Beside TensorFlow's own threads on a
+# 2-core host that made one question-3 run 2.5x slower (20 runs: 2.49 s with
+# OpenBLAS's default threads, 0.98 s with one; TensorFlow's time halved too).
+# The engine's numpy arrays are small: one BLAS thread, for the whole process.
+threadpool_limits(limits=1, user_api="blas")

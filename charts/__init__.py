@@ -3,11 +3,19 @@
 Colours are Okabe–Ito (safe for the common colour-vision deficiencies) and
 every series also differs by dash, so a chart reads in greyscale and on a
 washed-out projector.
+
+Figures are written as plain dicts (traces, layout) and validated once by
+`figure()`. Building them through plotly's incremental API (`add_trace`,
+`update_layout`, `add_hline`, ...) re-validates the whole tree at each call:
+10-15 ms a figure here, against ~2 ms for one `go.Figure(data, layout)`
+(measured), and a page redraws up to eight figures on every slider move.
 """
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,20 +48,54 @@ class ChartStyle:
 DEFAULT_STYLE = ChartStyle()
 
 
-def apply_layout(fig: go.Figure, style: ChartStyle, title: str, x_title: str, y_title: str) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "font": {"size": style.font_size + 4}},
-        font={"size": style.font_size},
-        height=style.height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+Trace = dict[str, Any]
+Layout = dict[str, Any]
+
+
+def figure(traces: list[Trace], layout: Layout) -> go.Figure:
+    """The one place a figure is validated: a typo in a trace or layout key raises here."""
+    return go.Figure(data=traces, layout=layout)
+
+
+def merge(base: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge `updates` into `base` (in place), like plotly's `update_layout`."""
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = deepcopy(value) if isinstance(value, dict) else value
+    return base
+
+
+def base_layout(style: ChartStyle, title: str, x_title: str, y_title: str, **updates: Any) -> Layout:
+    """Title, type sizes, legend under the plot and both axis titles; `updates` merged on top."""
+    layout: Layout = {
+        "title": {"text": title, "font": {"size": style.font_size + 4}},
+        "font": {"size": style.font_size},
+        "height": style.height,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
         # Under the plot: in a half-width column a legend above it wraps over the title.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-        hovermode="x unified",
-    )
-    fig.update_xaxes(title=x_title, showgrid=True, exponentformat="power")
-    # 10⁻⁴ rather than SI's "100µ": a loss is not measured in micro-units.
-    fig.update_yaxes(title=y_title, showgrid=True, exponentformat="power")
-    return fig
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        "hovermode": "x unified",
+        "xaxis": {"title": {"text": x_title}, "showgrid": True, "exponentformat": "power"},
+        # 10⁻⁴ rather than SI's "100µ": a loss is not measured in micro-units.
+        "yaxis": {"title": {"text": y_title}, "showgrid": True, "exponentformat": "power"},
+    }
+    return merge(layout, updates)
+
+
+# A log y axis with a tick per decade and minor grid lines between.
+LOG_AXIS: dict[str, Any] = {"type": "log", "dtick": 1, "minor": {"showgrid": True}}
+
+
+def hline(y: float, line: dict[str, Any], *, yref: str = "y", xref: str = "x domain") -> dict[str, Any]:
+    """A full-width horizontal line shape (what `fig.add_hline` adds)."""
+    return {"type": "line", "x0": 0, "x1": 1, "xref": xref, "y0": y, "y1": y, "yref": yref, "line": line}
+
+
+def vline(x: float, line: dict[str, Any], *, xref: str = "x", yref: str = "y domain") -> dict[str, Any]:
+    """A full-height vertical line shape (what `fig.add_vline` adds)."""
+    return {"type": "line", "x0": x, "x1": x, "xref": xref, "y0": 0, "y1": 1, "yref": yref, "line": line}
 
 
 def finite_positive(values: np.ndarray) -> np.ndarray:
@@ -73,7 +115,7 @@ def wants_log_axis(values: np.ndarray) -> bool:
     return positive.size > 1 and positive.max() / positive.min() > 100
 
 
-def loss_curves(
+def loss_curve_parts(
     curves: pd.DataFrame,
     *,
     title: str,
@@ -82,14 +124,9 @@ def loss_curves(
     x_title: str = "Step",
     y_title: str = "Loss",
     log_y: bool | None = None,
-) -> go.Figure:
-    """One line per `series` of a (step, series, loss) frame.
-
-    Non-finite losses are dropped from the line (plotly would draw nothing
-    or break a log axis), and the first one of each series is marked with
-    an ✕ at the last finite value and labelled with its step.
-    """
-    fig = go.Figure()
+) -> tuple[list[Trace], Layout]:
+    """The traces and layout of `loss_curves`, for a chart that adds to them."""
+    traces: list[Trace] = []
     all_losses = curves["loss"].to_numpy(dtype=float)
     use_log = wants_log_axis(all_losses) if log_y is None else log_y
     for i, (name, group) in enumerate(curves.groupby("series", sort=False)):
@@ -97,28 +134,39 @@ def loss_curves(
         steps = group[x].to_numpy()
         losses = group["loss"].to_numpy(dtype=float)
         keep = plottable(losses, use_log)
-        fig.add_trace(go.Scatter(
-            x=steps[keep], y=losses[keep], name=str(name), mode="lines",
-            line={"color": colour, "dash": dash, "width": style.line_width},
-        ))
+        traces.append({
+            "type": "scatter", "x": steps[keep], "y": losses[keep], "name": str(name), "mode": "lines",
+            "line": {"color": colour, "dash": dash, "width": style.line_width},
+        })
         bad = np.flatnonzero(~np.isfinite(losses))
         if bad.size:
             first = int(bad[0])
             finite_before = losses[:first][np.isfinite(losses[:first])]
             y = finite_before[-1] if finite_before.size else (1.0 if use_log else 0.0)
-            fig.add_trace(go.Scatter(
-                x=[steps[first]], y=[y], mode="markers+text", showlegend=False,
-                name=f"{name}: non-finite",
-                marker={"symbol": "x", "size": 10 + 2 * style.line_width, "color": colour,
-                        "line": {"width": 2, "color": "#000000"}},
-                text=[f"{'NaN' if np.isnan(losses[first]) else 'Inf'} at {x} {steps[first]}"],
-                textposition="bottom center", cliponaxis=False,
-                textfont={"size": style.font_size, "color": colour},
-            ))
-    fig = apply_layout(fig, style, title, x_title, y_title + (" (log scale)" if use_log else ""))
+            traces.append({
+                "type": "scatter", "x": [steps[first]], "y": [y], "mode": "markers+text",
+                "showlegend": False, "name": f"{name}: non-finite",
+                "marker": {"symbol": "x", "size": 10 + 2 * style.line_width, "color": colour,
+                           "line": {"width": 2, "color": "#000000"}},
+                "text": [f"{'NaN' if np.isnan(losses[first]) else 'Inf'} at {x} {steps[first]}"],
+                "textposition": "bottom center", "cliponaxis": False,
+                "textfont": {"size": style.font_size, "color": colour},
+            })
+    layout = base_layout(style, title, x_title, y_title + (" (log scale)" if use_log else ""))
     if use_log:
-        fig.update_yaxes(type="log", dtick=1, minor={"showgrid": True})
-    return fig
+        merge(layout["yaxis"], LOG_AXIS)
+    return traces, layout
+
+
+def loss_curves(curves: pd.DataFrame, **options: Any) -> go.Figure:
+    """One line per `series` of a (step, series, loss) frame.
+
+    Non-finite losses are dropped from the line (plotly would draw nothing
+    or break a log axis), and the first one of each series is marked with
+    an ✕ at the last finite value and labelled with its step. Options: those
+    of `loss_curve_parts`.
+    """
+    return figure(*loss_curve_parts(curves, **options))
 
 
 def histogram(
@@ -133,19 +181,23 @@ def histogram(
     style: ChartStyle = DEFAULT_STYLE,
     bins: int = 40,
 ) -> go.Figure:
-    fig = go.Figure(go.Histogram(
-        x=np.asarray(values, float), nbinsx=bins, name="seeds",
-        marker={"color": OKABE_ITO[0], "line": {"color": "#ffffff", "width": 1}},
-    ))
+    traces = [{
+        "type": "histogram", "x": np.asarray(values, float), "nbinsx": bins, "name": "seeds",
+        "marker": {"color": OKABE_ITO[0], "line": {"color": "#ffffff", "width": 1}},
+    }]
+    shapes, annotations = [], []
     if band is not None:
-        fig.add_vrect(x0=band[0], x1=band[1], fillcolor=OKABE_ITO[1], opacity=0.35,
-                      line_width=0, annotation_text=band_label, annotation_position="top right")
+        shapes.append({"type": "rect", "x0": band[0], "x1": band[1], "xref": "x", "y0": 0, "y1": 1,
+                       "yref": "y domain", "fillcolor": OKABE_ITO[1], "opacity": 0.35, "line": {"width": 0}})
+        annotations.append({"text": band_label, "showarrow": False, "x": band[1], "xref": "x",
+                            "xanchor": "right", "y": 1, "yref": "y domain", "yanchor": "top"})
     if highlight is not None:
-        fig.add_vline(x=highlight, line={"color": OKABE_ITO[3], "width": style.line_width, "dash": "dash"},
-                      annotation_text=highlight_label, annotation_position="bottom left")
-    fig = apply_layout(fig, style, title, x_title, "Number of seeds")
-    fig.update_layout(hovermode="closest", showlegend=False)
-    return fig
+        shapes.append(vline(highlight, {"color": OKABE_ITO[3], "width": style.line_width, "dash": "dash"}))
+        annotations.append({"text": highlight_label, "showarrow": False, "x": highlight, "xref": "x",
+                            "xanchor": "right", "y": 0, "yref": "y domain", "yanchor": "bottom"})
+    layout = base_layout(style, title, x_title, "Number of seeds", hovermode="closest", showlegend=False,
+                         shapes=shapes, annotations=annotations)
+    return figure(traces, layout)
 
 
 def scatter_lines(
@@ -154,24 +206,25 @@ def scatter_lines(
     style: ChartStyle = DEFAULT_STYLE,
 ) -> go.Figure:
     """Lines with markers, one per `series` (sweeps: a value against a setting)."""
-    fig = go.Figure()
+    traces: list[Trace] = []
     use_log = wants_log_axis(frame[y].to_numpy(float)) if log_y is None else log_y
     for i, (name, group) in enumerate(frame.groupby(series, sort=False)):
         values = group[y].to_numpy(float)
         keep = plottable(values, use_log)
-        fig.add_trace(go.Scatter(
-            x=group[x].to_numpy()[keep], y=values[keep], name=str(name), mode="lines+markers",
-            line={"color": OKABE_ITO[i % len(OKABE_ITO)], "dash": DASHES[i % len(DASHES)],
-                  "width": style.line_width},
-            marker={"symbol": MARKERS[i % len(MARKERS)], "size": 6 + style.line_width},
-        ))
-    fig = apply_layout(fig, style, title, x_title, y_title + (" (log scale)" if use_log else ""))
-    fig.update_layout(hovermode="closest")
+        traces.append({
+            "type": "scatter", "x": group[x].to_numpy()[keep], "y": values[keep], "name": str(name),
+            "mode": "lines+markers",
+            "line": {"color": OKABE_ITO[i % len(OKABE_ITO)], "dash": DASHES[i % len(DASHES)],
+                     "width": style.line_width},
+            "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": 6 + style.line_width},
+        })
+    layout = base_layout(style, title, x_title, y_title + (" (log scale)" if use_log else ""),
+                         hovermode="closest")
     if log_x:
-        fig.update_xaxes(type="log")
+        layout["xaxis"]["type"] = "log"
     if use_log:
-        fig.update_yaxes(type="log", dtick=1, minor={"showgrid": True})
-    return fig
+        merge(layout["yaxis"], LOG_AXIS)
+    return figure(traces, layout)
 
 
 def alt_text_for_curves(curves: pd.DataFrame, x: str = "step") -> str:

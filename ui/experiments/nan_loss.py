@@ -102,9 +102,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
                f"{engine.magnitude(params.data_scale)}, seed {params.seed}")
     # One update per epoch, as in the question's loop: label the steps "epoch".
     curve = result.curve.rename(columns={"step": "epoch"})
-    loss_figure = charts.loss_curves(curve, title=f"Loss per epoch: {setting}", style=style,
-                                     x="epoch", x_title="Epoch")
-    nan_charts.tidy_log_axis(loss_figure, curve["loss"].to_numpy(float))
+    loss_figure = nan_charts.tidy_loss_curves(curve, title=f"Loss per epoch: {setting}", style=style,
+                                              x="epoch", x_title="Epoch")
     layout.show_chart(loss_figure, key="q5-loss",
                       alt_text="Loss curve. " + charts.alt_text_for_curves(curve, x="epoch"))
     layout.show_code_and_download(

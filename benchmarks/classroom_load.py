@@ -44,7 +44,9 @@ clients that speak Streamlit's protocol, as the frontend does: connect to
 query string, the page name or hash, and the value of every widget on the
 page), read `ForwardMsg`s (deltas, `page_info_changed`, `script_finished`).
 A move changes one slider's value by one step (a select_slider by one
-option) and resends all widget values; its latency is send ->
+option) and resends all widget values with the `fragment_id` of the
+st.fragment the slider was drawn in (taken from its delta), so that, as in
+a browser, only the experiment reruns, not the whole page; its latency is send ->
 `script_finished` (FINISHED_SUCCESSFULLY), by which time every delta of the
 new charts has arrived. Widget values follow the frontend's rule: a value
 the server pushes (`set_value`, e.g. from the link) is adopted, otherwise
@@ -450,6 +452,8 @@ class Widget:
     step: float = 1.0
     integer: bool = False
     options: tuple[str, ...] = ()
+    # The st.fragment the widget was drawn in ("" for none): moving it reruns only that.
+    fragment_id: str = ""
 
     @classmethod
     def from_element(cls, kind: str, element: Any) -> Widget | None:
@@ -557,7 +561,10 @@ class ProtocolStudent:
         if widget is None:
             raise ProtocolError(f"no slider labelled {label!r} on {self.page}")
         widget.move(direction)
-        state = ClientState(query_string=self.query, page_script_hash=self.page_hash)
+        # As the frontend does: a widget inside an st.fragment reruns only that fragment
+        # (the experiment and its charts), with every widget's value sent along.
+        state = ClientState(query_string=self.query, page_script_hash=self.page_hash,
+                            fragment_id=widget.fragment_id)
         for each in self.widgets.values():
             each.write(state.widget_states)
         return await self.rerun(state)
@@ -590,6 +597,7 @@ class ProtocolStudent:
                     known = self.widgets.get(body.id)
                     widget = known.adopt(body) if known else Widget.from_element(element_kind, body)
                     if widget is not None:
+                        widget.fragment_id = incoming.delta.fragment_id
                         seen[body.id] = widget
             elif kind == "page_info_changed":
                 self.query = incoming.page_info_changed.query_string
@@ -603,7 +611,8 @@ class ProtocolStudent:
                     break
                 # FINISHED_EARLY_FOR_RERUN: the next run's messages follow.
         latency = time.perf_counter() - started
-        self.widgets = seen  # the widgets of the page as it now stands
+        # The widgets of the page as it now stands: a fragment run redraws only its own.
+        self.widgets = {**self.widgets, **seen} if state.fragment_id else seen
         result = RunResult(latency, tuple(charts), exceptions)
         self.charts = result.charts
         return result

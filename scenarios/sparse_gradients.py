@@ -40,7 +40,7 @@ momentum keep moving such a weight with their running average.
 setting, so the page can show how much of one run is luck.
 
 `reproduction_code()` is the page's "Show code": the loss chart's five tuned
-runs as plain eager Keras (mini-batch slices instead of the engine's masks),
+runs as plain eager Keras (a Python loop over the same mini-batch slices),
 with the tuned learning rates written in.
 """
 
@@ -238,17 +238,10 @@ def batch_indices(seed: int) -> np.ndarray:
     return batches
 
 
-def batch_masks(seed: int) -> np.ndarray:
-    """[MAX_STEPS, N_EXAMPLES] 0/1 sample weights, the trainer's form of `batch_indices`."""
-    masks = np.zeros((MAX_STEPS, N_EXAMPLES), np.float32)
-    np.put_along_axis(masks, batch_indices(seed), 1.0, axis=1)
-    return masks
-
-
 @lru_cache(maxsize=4)
-def _batch_masks_tensor(seed: int) -> Any:
-    """The masks as a TensorFlow constant (4 MB), so a run does not copy them into TF each call."""
-    return tensorflow().constant(batch_masks(seed))
+def _batch_indices_tensor(seed: int) -> Any:
+    """The batches' rows as a TensorFlow constant, so a run does not copy them into TF each call."""
+    return tensorflow().constant(batch_indices(seed), tensorflow().int32)
 
 
 @cache
@@ -283,7 +276,7 @@ def train(key: str, data: Dataset, learning_rates: np.ndarray, steps: int, seed:
         steps=steps,
         x=data.x,
         y=data.y,
-        sample_weights=_batch_masks_tensor(seed),
+        sample_weights=_batch_indices_tensor(seed),
     )
 
 
@@ -599,7 +592,7 @@ def reproduction_code(params: SparseGradientsParams, result: SparseGradientsResu
     rates per optimizer here would make the code 10 times slower and harder
     to read. Pass the page's `result` to skip running the engine again.
 
-    The engine trains on 0/1 sample-weight masks in one compiled call; this
+    The engine gathers each step's mini-batch rows in one compiled call; this
     code slices the same mini-batches (`x[batch]`) and trains a fresh
     `Dense(1, use_bias=False)` per optimizer in a plain Python loop. Like
     every scenario's code, its last line of output is JSON mapping each

@@ -130,7 +130,10 @@ class CompiledTrainer:
     def _run_batch(self, initial_values, hyperparameter_values, steps, x, y, sample_weights):
         tf = tensorflow()
         configs = tf.shape(hyperparameter_values)[0]
-        all_weights = tf.ones_like(sample_weights[0])
+        # sample_weights is either [steps, examples] weights or [steps, batch] row indices.
+        by_index = sample_weights.dtype.is_integer
+        all_weights = tf.ones(tf.shape(x)[:1], tf.float32)
+        batch_ones = tf.ones(tf.shape(sample_weights)[1:], tf.float32)
         trace_width = self._trace_fn(x, y).shape[0]
         nan = tf.constant(float("nan"), tf.float32)
 
@@ -158,7 +161,11 @@ class CompiledTrainer:
                 loss, losses, traces = record(i, losses, traces)
                 finite = tf.math.is_finite(loss)
                 with tf.GradientTape() as tape:
-                    batch_loss = self._loss_fn(x, y, sample_weights[i])
+                    if by_index:  # the step's rows only: 32 rows, not a mask over all of them
+                        rows = sample_weights[i]
+                        batch_loss = self._loss_fn(tf.gather(x, rows), tf.gather(y, rows), batch_ones)
+                    else:
+                        batch_loss = self._loss_fn(x, y, sample_weights[i])
                 gradients = tape.gradient(batch_loss, self.variables)
                 self.optimizer.apply_gradients(zip(gradients, self.variables, strict=True))
                 return i + 1, finite, losses, traces
@@ -211,7 +218,9 @@ class CompiledTrainer:
         initial_values: one array per variable, with a leading config axis.
         hyperparameter_values: [configs, 1 + len(hyperparameters)]; column 0
             is the learning rate.
-        sample_weights: [max_steps, len(x)] per-step weights (None: full batch).
+        sample_weights: [max_steps, len(x)] per-step weights (None: full batch),
+            or, as integers, [max_steps, batch] the rows of each step's mini-batch
+            (the loss then sees only those rows, with weights of one).
         """
         tf = tensorflow()
         steps = int(np.clip(steps, 0, self.max_steps))
@@ -226,7 +235,9 @@ class CompiledTrainer:
             tf.constant(steps, tf.int32),
             tf.constant(np.asarray(x, np.float32)),
             tf.constant(np.asarray(y, np.float32)),
-            tf.convert_to_tensor(sample_weights, tf.float32),
+            sample_weights if tf.is_tensor(sample_weights) else tf.constant(
+                sample_weights, tf.int32 if np.issubdtype(np.asarray(sample_weights).dtype, np.integer)
+                else tf.float32),
         )
         with self._lock:
             losses, traces, summary = self._compiled(*args)

@@ -44,3 +44,28 @@ def test_reset_restores_every_optimizer_slot_to_its_fresh_value(name):
     np.testing.assert_array_equal(first, second)
     expected = _eager_losses(lambda: make(learning_rate=0.1), w0, x, y, 30)
     np.testing.assert_allclose(second[:30], expected, rtol=1e-5)
+
+
+def test_minibatches_as_row_indices_train_like_the_same_rows_as_weights():
+    """Integer sample_weights are each step's rows: the loss sees only those, like a 0/1 mask."""
+    tf = tensorflow()
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((64, 3)).astype(np.float32)
+    y = x @ np.array([1.0, -2.0, 0.5], np.float32)
+    w = tf.Variable(np.zeros(3, np.float32))
+
+    def loss_fn(x, y, sample_weight):
+        return tf.reduce_sum(sample_weight * tf.square(tf.linalg.matvec(x, w) - y)) / tf.reduce_sum(
+            sample_weight)
+
+    steps, batch = 20, 8
+    rows = np.stack([rng.permutation(64)[:batch] for _ in range(steps)]).astype(np.int32)
+    masks = np.zeros((steps, 64), np.float32)
+    np.put_along_axis(masks, rows, 1.0, axis=1)
+    w0 = rng.standard_normal(3).astype(np.float32)
+    by_mask = CompiledTrainer(variables=[w], optimizer=tf.keras.optimizers.Adam(0.05), loss_fn=loss_fn,
+                              max_steps=steps, jit_compile=False).run([w0[None]], [[0.05]], steps, x, y, masks)
+    by_rows = CompiledTrainer(variables=[w], optimizer=tf.keras.optimizers.Adam(0.05), loss_fn=loss_fn,
+                              max_steps=steps, jit_compile=False).run([w0[None]], [[0.05]], steps, x, y, rows)
+    assert by_rows.losses[0, -1] < 0.5 * by_rows.losses[0, 0]  # it trained
+    np.testing.assert_allclose(by_rows.losses, by_mask.losses, rtol=1e-5)

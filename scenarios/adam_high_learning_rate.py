@@ -136,8 +136,22 @@ class SweepResult:
     # final_loss, peak_loss, peak_step, rises, dead_units, nonfinite_step (-1: none).
     runs: pd.DataFrame
 
+    def __post_init__(self) -> None:
+        # The page shows these on every rerun; pandas takes ~10 ms for them, so
+        # they are derived once, with the sweep (and pickled with it by st.cache_data).
+        object.__setattr__(self, "_by_rate", self._aggregate())
+        object.__setattr__(self, "_summary", high_rate_summary(self))
+
+    @property
+    def summary(self) -> HighRateSummary:
+        """`high_rate_summary(self)`, computed once."""
+        return self._summary
+
     def by_rate(self) -> pd.DataFrame:
         """Median, min and max over seeds of the final and peak loss, per learning rate."""
+        return self._by_rate
+
+    def _aggregate(self) -> pd.DataFrame:
         grouped = self.runs.groupby("learning_rate", sort=True)
         table = grouped.agg(
             final_median=("final_loss", "median"),
@@ -487,7 +501,7 @@ def _run_sentence(result: AdamHighLearningRateResult) -> str:
 
 def evidence(result: AdamHighLearningRateResult, sweep_result: SweepResult) -> Evidence:
     """Does a very high learning rate overshoot, oscillate/increase, and prevent convergence?"""
-    s = high_rate_summary(sweep_result)
+    s = sweep_result.summary
     ref = result.reference
     dead_layers = " and ".join(
         f"{d} in hidden layer {i}" for i, d in enumerate(result.run.dead_per_layer, start=1)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui import layout, routes, warmup
 from ui.controls import start_page_visit
+from ui.keras_between_runs import keep_keras_state_between_runs
 
 layout.init_projector_from_url()
 st.set_page_config(
@@ -39,6 +40,7 @@ with st.sidebar:
               help="Large type and thick lines for a classroom projector (?projector=1).")
 layout.apply_projector_style()
 start_page_visit(page.url_path)
+keep_keras_state_between_runs()
 warmup.start_in_background()
 page.run()
 layout.sync_projector_to_url()

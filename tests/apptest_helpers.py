@@ -39,8 +39,8 @@ def open_page(question_id: str | None = None, query: dict[str, str | list[str]] 
 def _freeze_gc_once_tensorflow_is_loaded() -> None:
     """What the server's warm-up thread does (ui/warmup.py), here in the test process.
 
-    Streamlit runs a full gc.collect() after every script run once Keras is
-    imported; without the freeze each AppTest rerun pays ~0.5 s for it.
+    A full gc.collect() with TensorFlow loaded takes ~0.5 s here unfrozen;
+    Python still runs one now and then.
     """
     global _frozen
     if not _frozen and "tensorflow" in sys.modules:

@@ -91,3 +91,14 @@ def test_link_round_trip_reopens_the_same_configuration(question_id):
         key = f"{question_id}:{control.key}"
         assert reopened.session_state[key] == at.session_state[key], control.key
     assert plotly_data(reopened) == plotly_data(at)
+
+
+def test_keras_state_survives_script_runs():
+    """Streamlit would call keras.backend.clear_session() after every run (ui/keras_between_runs.py)."""
+    at = open_page("q2_rmsprop_first_step")
+    from keras.src.backend.common import global_state
+
+    before = global_state.GLOBAL_STATE_TRACKER
+    at.slider(key="q2_rmsprop_first_step:seed").set_value(7).run()
+    assert errors(at) == []
+    assert global_state.GLOBAL_STATE_TRACKER is before

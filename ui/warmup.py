@@ -3,9 +3,10 @@
 TensorFlow's import and the first trace/XLA compile of each training loop
 take seconds; a student's first slider move should not pay for them. The
 home page does not wait for this thread. When it is done, `gc.freeze()`
-moves the long-lived TensorFlow objects out of the collector's way:
-Streamlit calls `keras.backend.clear_session()` (a full `gc.collect()`)
-after every script run, ~150 ms with TensorFlow loaded, ~0.02 ms frozen.
+moves the long-lived TensorFlow objects out of the collector's way: a full
+collection takes ~150 ms with TensorFlow loaded, ~0.02 ms frozen (Python
+still runs them now and then; Streamlit's own after every script run is
+switched off by `ui.keras_between_runs`).
 """
 
 from __future__ import annotations

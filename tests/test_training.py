@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scenarios._tf import tensorflow
-from scenarios.training import CompiledTrainer
+from scenarios.training import CompiledTrainer, ConfigAxisTrainer
 
 
 def _eager_losses(make_optimizer, w0, x, y, steps):
@@ -69,3 +69,55 @@ def test_minibatches_as_row_indices_train_like_the_same_rows_as_weights():
                               max_steps=steps, jit_compile=False).run([w0[None]], [[0.05]], steps, x, y, rows)
     assert by_rows.losses[0, -1] < 0.5 * by_rows.losses[0, 0]  # it trained
     np.testing.assert_allclose(by_rows.losses, by_mask.losses, rtol=1e-5)
+
+
+def _config_axis_trainer(make, rates, x, y, steps):
+    """Linear least squares with len(rates) kernels side by side, full batch every step."""
+    tf = tensorflow()
+    kernels = tf.Variable(tf.zeros([len(rates), x.shape[1]]))
+
+    def loss_fn(x, y):
+        return tf.reduce_mean(tf.square(tf.einsum("bf,cf->cb", x, kernels) - y[None]), axis=1)
+
+    trainer = ConfigAxisTrainer(variable=kernels, make_optimizer=make, loss_fn=loss_fn, max_steps=steps,
+                                trace_fn=lambda: kernels, jit_compile=False)
+    rows = np.tile(np.arange(len(x), dtype=np.int32), (steps, 1))
+    return trainer, rows
+
+
+@pytest.mark.parametrize("name", ["Adagrad", "Adam", "RMSprop", "SGD"])
+def test_configurations_side_by_side_train_like_separate_keras_optimizers(name):
+    tf = tensorflow()
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((16, 3)).astype(np.float32)
+    y = x @ np.array([1.0, -2.0, 0.5], np.float32)
+    w0 = rng.standard_normal(3).astype(np.float32)
+    rates = np.array([0.3, 0.03, 0.003], np.float32)
+    make = getattr(tf.keras.optimizers, name)
+    trainer, rows = _config_axis_trainer(lambda lr: make(learning_rate=lr), rates, x, y, 30)
+    result = trainer.run(np.tile(w0, (3, 1)), rates, 30, x, y, rows)
+    for c, rate in enumerate(rates):
+        expected = _eager_losses(lambda rate=rate: make(learning_rate=float(rate)), w0, x, y, 30)
+        # Float32 rounding of a different summation order: relative to the loss's scale
+        # once it nears zero (RMSprop reaches 1e-7 of its start here).
+        np.testing.assert_allclose(result.losses[c, :30], expected, rtol=1e-5, atol=1e-7 * expected[0])
+    again = trainer.run(np.tile(w0, (3, 1)), rates, 30, x, y, rows)  # slots reset in between
+    np.testing.assert_array_equal(again.losses, result.losses)
+
+
+def test_a_configuration_that_blows_up_stops_alone():
+    tf = tensorflow()
+    rng = np.random.default_rng(3)
+    x = (100 * rng.standard_normal((16, 3))).astype(np.float32)
+    y = x @ np.array([1.0, -2.0, 0.5], np.float32)
+    rates = np.array([1.0, 1e-6], np.float32)  # SGD at 1.0 on data ~100 overflows
+    trainer, rows = _config_axis_trainer(lambda lr: tensorflow().keras.optimizers.SGD(learning_rate=lr),
+                                         rates, x, y, 40)
+    both = trainer.run(np.zeros((2, 3)), rates, 40, x, y, rows)
+    first = both.first_nonfinite_step(0)
+    assert first is not None and np.all(np.isnan(both.losses[0, first + 1:]))
+    assert np.all(np.isnan(both.traces[0, first + 1:]))
+    assert both.first_nonfinite_step(1) is None
+    alone, _ = _config_axis_trainer(lambda lr: tf.keras.optimizers.SGD(learning_rate=lr), rates[1:], x, y, 40)
+    np.testing.assert_array_equal(alone.run(np.zeros((1, 3)), rates[1:], 40, x, y, rows).losses[0],
+                                  both.losses[1])

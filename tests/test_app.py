@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import plotly.graph_objects as go
 import pytest
 
 from scenarios import rmsprop_first_step as engine
@@ -102,3 +105,20 @@ def test_keras_state_survives_script_runs():
     at.slider(key="q2_rmsprop_first_step:seed").set_value(7).run()
     assert errors(at) == []
     assert global_state.GLOBAL_STATE_TRACKER is before
+
+
+@pytest.mark.parametrize("question_id", list(PAGES))
+def test_every_chart_is_a_valid_plotly_figure(question_id):
+    """The app skips plotly's validation on every slider move (charts.figure); here it runs.
+
+    Every toggle is switched on first, so the charts drawn on request are checked too.
+    """
+    at = open_page(question_id)
+    for toggle in at.toggle:
+        toggle.set_value(True)
+    at.run()
+    assert errors(at) == []
+    specs = plotly_data(at)
+    assert specs
+    for spec in specs:
+        go.Figure(json.loads(spec))  # raises ValueError on an unknown or invalid property

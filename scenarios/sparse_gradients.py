@@ -52,7 +52,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -428,9 +428,14 @@ class SeedSpread:
     def seeds(self) -> int:
         return int(self.frame["seed"].nunique())
 
+    @cached_property
+    def _rare_errors(self) -> dict[str, np.ndarray]:
+        """Per optimizer, by seed. Made once: the page reads these on every rerun."""
+        ordered = self.frame.sort_values(["optimizer", "seed"])
+        return {key: rows["rare_error"].to_numpy(float) for key, rows in ordered.groupby("optimizer")}
+
     def rare_errors(self, key: str) -> np.ndarray:
-        rows = self.frame[self.frame["optimizer"] == key].sort_values("seed")
-        return rows["rare_error"].to_numpy(float)
+        return self._rare_errors[key]
 
     def median_errors(self) -> dict[str, float]:
         return {key: float(np.median(self.rare_errors(key))) for key in OPTIMIZER_KEYS}

@@ -29,11 +29,11 @@ SLIDER = {
     "q5_nan_loss": "Learning rate",
 }
 NORMAL = {"width": 1280, "height": 900}
+PROJECTOR = {"width": 1024, "height": 768}
 
 
 def _arrow(question_id: str) -> str:
     return "ArrowLeft" if question_id in ARROW_LEFT else "ArrowRight"
-PROJECTOR = {"width": 1024, "height": 768}
 
 
 def test_home_page(page: Page, app_url: str, screenshots_dir):
@@ -126,3 +126,22 @@ def test_link_round_trip(page: Page, app_url: str, context):
     other.wait_for_function(f"({CHARTS_SIGNATURE_JS})().length > 0")
     assert other.locator('[data-testid="stMetricValue"]').first.inner_text() == printed
     assert charts_signature(other) == charts_signature(page)
+
+
+def test_csv_download_is_the_configuration_on_screen(page: Page, app_url: str, tmp_path):
+    """The CSV is made on click (a deferred download): after a slider move, of the new seed."""
+    page.set_viewport_size(NORMAL)
+    open_app(page, f"{app_url}/q2_rmsprop_first_step")
+    press_and_wait_for_redraw(page, "Seed")
+    printed = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the plotted curves (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename == "rmsprop_seed43_lr0.01.csv"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "step,series,loss"
+    first = lines[1].split(",")
+    assert first[0] == "0" and abs(float(first[-1]) - printed) <= 0.01 * abs(printed)
+    assert exceptions(page) == []

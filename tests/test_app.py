@@ -122,3 +122,11 @@ def test_every_chart_is_a_valid_plotly_figure(question_id):
     assert specs
     for spec in specs:
         go.Figure(json.loads(spec))  # raises ValueError on an unknown or invalid property
+
+
+@pytest.mark.parametrize("projector", [False, True])
+def test_charts_sit_side_by_side_except_on_a_projector(projector):
+    at = open_page("q4_sgd_momentum", {"projector": "1"} if projector else None)
+    assert errors(at) == []
+    in_columns = sum(len(column.get("plotly_chart")) for column in at.columns)
+    assert in_columns == (0 if projector else 4)

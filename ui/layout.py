@@ -54,6 +54,18 @@ def chart_style() -> ChartStyle:
     return ChartStyle.projector() if is_projector() else ChartStyle()
 
 
+def chart_columns() -> tuple:
+    """Two charts side by side; one above the other on a projector.
+
+    At projector type sizes a half-width chart clips its own title and
+    squeezes its axes: there each chart gets the full width.
+    """
+    if is_projector():
+        return st.container(), st.container()
+    left, right = st.columns(2)
+    return left, right
+
+
 def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> None:
     """'Show code' (reproduces the chart) and the plotted curves as CSV."""
     with st.expander("Show code: reproduce this chart in plain TensorFlow"):

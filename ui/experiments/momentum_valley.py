@@ -86,7 +86,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         if bad is not None:
             st.error(f"{label}: the loss became non-finite at step {bad}; the run stopped there.")
 
-    left, right = st.columns(2)
+    left, right = layout.chart_columns()
     with left:
         path_figure = figures.valley_paths(
             result.curve, loss=lambda a, b: engine.valley_loss(a, b, condition_number),
@@ -157,7 +157,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
                    help=f"Final w = {result.landscape_final:.3f}.")
     cols[1].metric("Plain SGD ends in", BASIN_LABELS[result.baseline_landscape_basin],
                    help=f"Final w = {result.baseline_landscape_final:.3f}." + baseline_note)
-    left, right = st.columns(2)
+    left, right = layout.chart_columns()
     landmarks = [("shallow min", geometry.shallow_minimum), ("bump", geometry.bump),
                  ("deep min", geometry.deep_minimum), ("plateau", geometry.plateau_from)]
     with left:

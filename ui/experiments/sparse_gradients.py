@@ -72,7 +72,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
             st.error(f"{row.label}: the loss became non-finite at step {row.first_nonfinite_step} "
                      "even at its tuned learning rate; the run stopped there.")
 
-    left, right = st.columns(2)
+    left, right = layout.chart_columns()
     with left:
         error_figure = figures.error_curves(
             result.rare_error_curves, floor=result.least_squares_rare_error, style=style,

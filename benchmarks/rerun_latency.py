@@ -1,8 +1,9 @@
 """Part 2 — how long one Streamlit rerun takes when a slider moves (AppTest, no browser).
 
 Like the server: `ui.warmup.warm_all()` first compiles every scenario and
-calls `gc.collect(); gc.freeze()` (Streamlit runs `keras.backend.clear_session()`,
-a full collection, after every script run). Then for every question page:
+calls `gc.collect(); gc.freeze()` (a full collection with TensorFlow loaded
+takes ~0.5 s unfrozen, and Python still runs one now and then). Then for
+every question page:
 open it (`tests.apptest_helpers.open_page`, its first run is reported but
 not counted), make a few untimed warm-up moves, then time `at.run()` after
 each of N slider moves.

@@ -22,12 +22,11 @@ def _eager_losses(make_optimizer, w0, x, y, steps):
     return np.array(losses)
 
 
-@pytest.mark.parametrize("name", ["Adagrad", "Adam", "RMSprop", "SGD", "Adadelta"])
-def test_reset_restores_every_optimizer_slot_to_its_fresh_value(name):
-    """Adagrad's accumulators start at 0.1, not 0: a reset must say so."""
+def _weighted_regression(examples: int, seed: int):
+    """x [examples, 3], y = x·(1, -2, 0.5), a weight variable, and its sample-weighted MSE."""
     tf = tensorflow()
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((16, 3)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((examples, 3)).astype(np.float32)
     y = x @ np.array([1.0, -2.0, 0.5], np.float32)
     w = tf.Variable(np.zeros(3, np.float32))
 
@@ -35,6 +34,14 @@ def test_reset_restores_every_optimizer_slot_to_its_fresh_value(name):
         return tf.reduce_sum(sample_weight * tf.square(tf.linalg.matvec(x, w) - y)) / tf.reduce_sum(
             sample_weight)
 
+    return rng, x, y, w, loss_fn
+
+
+@pytest.mark.parametrize("name", ["Adagrad", "Adam", "RMSprop", "SGD", "Adadelta"])
+def test_reset_restores_every_optimizer_slot_to_its_fresh_value(name):
+    """Adagrad's accumulators start at 0.1, not 0: a reset must say so."""
+    tf = tensorflow()
+    rng, x, y, w, loss_fn = _weighted_regression(examples=16, seed=0)
     make = getattr(tf.keras.optimizers, name)
     trainer = CompiledTrainer(variables=[w], optimizer=make(learning_rate=0.1), loss_fn=loss_fn,
                               max_steps=50, jit_compile=False)
@@ -49,15 +56,7 @@ def test_reset_restores_every_optimizer_slot_to_its_fresh_value(name):
 def test_minibatches_as_row_indices_train_like_the_same_rows_as_weights():
     """Integer sample_weights are each step's rows: the loss sees only those, like a 0/1 mask."""
     tf = tensorflow()
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((64, 3)).astype(np.float32)
-    y = x @ np.array([1.0, -2.0, 0.5], np.float32)
-    w = tf.Variable(np.zeros(3, np.float32))
-
-    def loss_fn(x, y, sample_weight):
-        return tf.reduce_sum(sample_weight * tf.square(tf.linalg.matvec(x, w) - y)) / tf.reduce_sum(
-            sample_weight)
-
+    rng, x, y, w, loss_fn = _weighted_regression(examples=64, seed=1)
     steps, batch = 20, 8
     rows = np.stack([rng.permutation(64)[:batch] for _ in range(steps)]).astype(np.int32)
     masks = np.zeros((steps, 64), np.float32)

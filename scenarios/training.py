@@ -271,8 +271,8 @@ class ConfigAxisTrainer:
     and each slice of the optimizer's slots only ever sees its own. The
     per-configuration learning rate reaches the real Keras update through a
     callable learning rate that returns a [C, 1, ...] variable (Keras reads
-    a callable at every step, and its update broadcasts it). Tests check it
-    bit for bit against separate optimizers.
+    a callable at every step, and its update broadcasts it). The tests
+    compare every optimizer with separate Keras optimizers run eagerly.
 
     Where `CompiledTrainer` loops over configurations one after another, a
     step here moves all of them: 11 learning rates cost little more than 1.

@@ -21,6 +21,7 @@ Python's own generational collector still runs as usual.
 from __future__ import annotations
 
 import logging
+import sys
 
 from streamlit.runtime.scriptrunner import script_runner
 
@@ -30,8 +31,6 @@ _ORIGINAL = getattr(script_runner, "_clean_problem_modules", None)
 
 def _clean_problem_modules_but_keras() -> None:
     """What Streamlit cleans after a run, minus Keras (matplotlib, unused here, is still closed)."""
-    import sys
-
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
 

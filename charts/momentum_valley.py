@@ -1,7 +1,7 @@
 """Figures for question 4 (momentum): the valley's paths, the momentum
 comparison and the bumpy 1-D landscape. Pure functions of engine results.
 
-Each builds plain trace and layout dicts and validates them once with
+Each builds plain trace and layout dicts and wraps them once with
 `charts.figure` (see `charts` for why not plotly's incremental API).
 """
 

@@ -15,14 +15,14 @@ from ui import layout
 
 
 # Up to ~240 kB a result (1,000 steps, pickled): 160 entries stay under ~40 MB.
-@st.cache_data(max_entries=160, show_spinner=False)
+@st.cache_data(max_entries=160, show_spinner="Training Adam at this rate and at the default…")
 def run(learning_rate: float, steps: int, batching: str, seed: int) -> engine.AdamHighLearningRateResult:
     return engine.run(engine.AdamHighLearningRateParams(
         learning_rate=learning_rate, steps=steps, batching=batching, seed=seed,
     ))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner="Training at 16 learning rates from 3 starts…")
 def sweep(steps: int, batching: str) -> engine.SweepResult:
     return engine.sweep(steps, batching)
 

@@ -20,7 +20,7 @@ BASIN_LABELS = {"shallow": "shallow minimum", "deep": "deep minimum",
                 "plateau": "plateau (past the deep one)", "diverged": "diverged"}
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner="Training SGD with and without momentum…")
 def run(
     momentum: float, learning_rate: float, condition_number: float, steps: int
 ) -> engine.MomentumValleyResult:
@@ -29,7 +29,7 @@ def run(
     ))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner="Trying 12 momenta from 0 to 0.99…")
 def sweep(learning_rate: float, condition_number: float) -> engine.MomentumSweep:
     return engine.momentum_sweep(learning_rate, condition_number)
 

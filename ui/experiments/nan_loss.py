@@ -14,7 +14,7 @@ from scenarios.evidence import Evidence
 from ui import layout
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner="Running the question's loop…")
 def run(optimizer: str, learning_rate: float, data_scale: float, epochs: int, clip: bool,
         seed: int) -> engine.NanLossResult:
     return engine.run(engine.NanLossParams(

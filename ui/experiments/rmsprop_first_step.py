@@ -13,7 +13,7 @@ from scenarios.evidence import Evidence
 from ui import layout
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner="Running the snippet…")
 def run(seed: int, learning_rate: float, steps: int) -> engine.RMSpropFirstStepResult:
     return engine.run(engine.RMSpropFirstStepParams(seed=seed, learning_rate=learning_rate, steps=steps))
 

@@ -18,7 +18,7 @@ from ui import layout
 
 # Up to ~550 kB a result (1,000 steps, pickled): 96 entries stay under ~55 MB,
 # for a hosted demo with ~1 GB in all (the other pages' caches: ~65 MB at most).
-@st.cache_data(max_entries=96, show_spinner=False)
+@st.cache_data(max_entries=96, show_spinner="Tuning five optimizers over 11 learning rates…")
 def run(sparsity: float, steps: int, seed: int, all_rare: bool) -> engine.SparseGradientsResult:
     return engine.run(engine.SparseGradientsParams(sparsity=sparsity, steps=steps, seed=seed,
                                                    all_rare=all_rare))

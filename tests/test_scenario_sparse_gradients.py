@@ -43,6 +43,7 @@ def test_new_slider_values_do_not_retrace():
     for sparsity, steps, seed, all_rare in others:
         _run(sparsity=sparsity, steps=steps, seed=seed, all_rare=all_rare)
     assert [engine._trainer(key).trace_count() for key in engine.OPTIMIZER_KEYS] == [1] * 5
+    assert engine._all_optimizers().trace_count() == 1
 
 
 def test_learning_rate_zero_leaves_loss_and_weights_flat():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scenarios._tf import tensorflow
-from scenarios.training import CompiledTrainer, ConfigAxisTrainer
+from scenarios.training import CompiledTrainer, ConfigAxisGroup, ConfigAxisTrainer
 
 
 def _eager_losses(make_optimizer, w0, x, y, steps):
@@ -120,3 +120,21 @@ def test_a_configuration_that_blows_up_stops_alone():
     alone, _ = _config_axis_trainer(lambda lr: tf.keras.optimizers.SGD(learning_rate=lr), rates[1:], x, y, 40)
     np.testing.assert_array_equal(alone.run(np.zeros((1, 3)), rates[1:], 40, x, y, rows).losses[0],
                                   both.losses[1])
+
+
+def test_a_group_of_trainers_gives_each_trainer_its_own_run():
+    tf = tensorflow()
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((16, 3)).astype(np.float32)
+    y = x @ np.array([1.0, -2.0, 0.5], np.float32)
+    w0 = np.tile(rng.standard_normal(3).astype(np.float32), (2, 1))
+    rates = np.array([[0.1, 0.01], [0.3, 0.03]], np.float32)
+    adam, rows = _config_axis_trainer(lambda lr: tf.keras.optimizers.Adam(learning_rate=lr), rates[0], x, y, 25)
+    sgd, _ = _config_axis_trainer(lambda lr: tf.keras.optimizers.SGD(learning_rate=lr, momentum=0.9),
+                                  rates[1], x, y, 25)
+    together = ConfigAxisGroup([adam, sgd]).run(w0, rates, 25, x, y, rows)
+    for trainer, learning_rates, result in zip((adam, sgd), rates, together, strict=True):
+        alone = trainer.run(w0, learning_rates, 25, x, y, rows)
+        np.testing.assert_array_equal(result.losses, alone.losses)
+        np.testing.assert_array_equal(result.traces, alone.traces)
+    assert not np.allclose(together[0].losses, together[1].losses)

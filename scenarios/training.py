@@ -62,6 +62,16 @@ class BatchRun:
     traces: np.ndarray
     summary: np.ndarray
 
+    @classmethod
+    def from_loop(cls, losses: Any, traces: Any, steps: int, summary: Any = None) -> BatchRun:
+        """A compiled loop's [configs, max_steps + 1, ...] outputs, cut to the run's steps."""
+        losses, traces = losses.numpy(), traces.numpy()
+        return cls(
+            losses=losses[:, : steps + 1].astype(np.float64),
+            traces=traces[:, : steps + 1].astype(np.float64),
+            summary=np.zeros((len(losses), 0)) if summary is None else summary.numpy().astype(np.float64),
+        )
+
     def first_nonfinite_step(self, config: int = 0) -> int | None:
         """Index of the first step whose loss was NaN or ±Inf, if any.
 
@@ -242,12 +252,7 @@ class CompiledTrainer:
         )
         with self._lock:
             losses, traces, summary = self._compiled(*args)
-            result = BatchRun(
-                losses=losses.numpy()[:, : steps + 1].astype(np.float64),
-                traces=traces.numpy()[:, : steps + 1].astype(np.float64),
-                summary=summary.numpy().astype(np.float64),
-            )
-        return result
+            return BatchRun.from_loop(losses, traces, steps, summary)
 
     def _full_batch_weights(self, examples: int) -> Any:
         """All-ones weights for every step, made once per data size (not per call)."""
@@ -259,6 +264,18 @@ class CompiledTrainer:
     def trace_count(self) -> int:
         """How many times the loop has been traced (a retrace is a bug)."""
         return int(self._compiled.experimental_get_tracing_count())
+
+
+def _loop_arguments(initial_value: Any, learning_rates: Any, steps: int, x: Any, y: Any,
+                    batch_rows: Any) -> tuple[Any, ...]:
+    """A config-axis loop's arguments as tensors (ones that already are pass through)."""
+    tf = tensorflow()
+
+    def tensor(value: Any, dtype: Any) -> Any:
+        return value if tf.is_tensor(value) else tf.constant(np.asarray(value), dtype)
+
+    return (tensor(initial_value, tf.float32), tensor(learning_rates, tf.float32), tf.constant(steps, tf.int32),
+            tensor(x, tf.float32), tensor(y, tf.float32), tensor(batch_rows, tf.int32))
 
 
 class ConfigAxisTrainer:
@@ -369,26 +386,13 @@ class ConfigAxisTrainer:
 
         learning_rates: [configs]; batch_rows: [max_steps, batch] integer rows of each step.
         """
-        tf = tensorflow()
         steps = int(np.clip(steps, 0, self.max_steps))
         learning_rates = np.asarray(learning_rates, np.float32)
         if learning_rates.shape != (self.configs,):
             raise ValueError(f"need exactly {self.configs} learning rates")
-        args = (
-            tf.constant(np.asarray(initial_value, np.float32)),
-            tf.constant(learning_rates),
-            tf.constant(steps, tf.int32),
-            tf.constant(np.asarray(x, np.float32)),
-            tf.constant(np.asarray(y, np.float32)),
-            batch_rows if tf.is_tensor(batch_rows) else tf.constant(batch_rows, tf.int32),
-        )
+        args = _loop_arguments(initial_value, learning_rates, steps, x, y, batch_rows)
         with self._lock:
-            losses, traces = self._compiled(*args)
-            return BatchRun(
-                losses=losses.numpy()[:, : steps + 1].astype(np.float64),
-                traces=traces.numpy()[:, : steps + 1].astype(np.float64),
-                summary=np.zeros((self.configs, 0)),
-            )
+            return BatchRun.from_loop(*self._compiled(*args), steps)
 
     def trace_count(self) -> int:
         return int(self._compiled.experimental_get_tracing_count())
@@ -419,26 +423,15 @@ class ConfigAxisGroup:
     def run(self, initial_value: np.ndarray, learning_rates: np.ndarray, steps: int, x: Any, y: Any,
             batch_rows: Any) -> list[BatchRun]:
         """Every trainer from the same `initial_value`; learning_rates: [trainers, configs]."""
-        tf = tensorflow()
         steps = int(np.clip(steps, 0, min(t.max_steps for t in self.trainers)))
         learning_rates = np.asarray(learning_rates, np.float32)
         if learning_rates.shape != (len(self.trainers), self.trainers[0].configs):
             raise ValueError(f"need [{len(self.trainers)}, {self.trainers[0].configs}] learning rates")
-
-        def tensor(value: Any, dtype: Any) -> Any:
-            return value if tf.is_tensor(value) else tf.constant(np.asarray(value), dtype)
-
-        args = (tensor(initial_value, tf.float32), tensor(learning_rates, tf.float32),
-                tf.constant(steps, tf.int32), tensor(x, tf.float32), tensor(y, tf.float32),
-                tensor(batch_rows, tf.int32))
+        args = _loop_arguments(initial_value, learning_rates, steps, x, y, batch_rows)
         with contextlib.ExitStack() as held:  # the trainers' variables are shared state
             for trainer in self.trainers:
                 held.enter_context(trainer._lock)  # noqa: SLF001
-            outputs = self._compiled(*args)
-            return [BatchRun(losses=losses.numpy()[:, : steps + 1].astype(np.float64),
-                             traces=traces.numpy()[:, : steps + 1].astype(np.float64),
-                             summary=np.zeros((self.trainers[k].configs, 0)))
-                    for k, (losses, traces) in enumerate(outputs)]
+            return [BatchRun.from_loop(losses, traces, steps) for losses, traces in self._compiled(*args)]
 
     def trace_count(self) -> int:
         return int(self._compiled.experimental_get_tracing_count())

@@ -106,6 +106,12 @@ def show(table: Table) -> None:
     print(table.render(), flush=True)
 
 
+def add_table(result: PartResult, table: Table) -> None:
+    """A part's table: printed now, and kept in its JSON."""
+    show(table)
+    result.tables.append(table)
+
+
 def note(result: PartResult, text: str) -> None:
     print(f"note: {text}", flush=True)
     result.notes.append(text)

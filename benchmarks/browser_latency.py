@@ -121,8 +121,7 @@ def main(argv: list[str] | None = None) -> c.PartResult:
                 stop_server(process)
             finally:
                 browser.close()
-    result.tables.append(table)
-    c.show(table)
+    c.add_table(result, table)
     c.finish(result)
     return result
 

@@ -382,8 +382,13 @@ class Walker:
         self.label, self.left = rng.choice(sliders), 0
         self.direction = {s: rng.choice((1, -1)) for s in sliders}
 
-    def think(self) -> float:
-        return self.rng.uniform(self.args.think_min, self.args.think_max)
+    async def think(self, now: float, leave_at: float) -> bool:
+        """Think before the next move; False (without waiting) if the student leaves first."""
+        seconds = self.rng.uniform(self.args.think_min, self.args.think_max)
+        if now + seconds >= leave_at:
+            return False
+        await asyncio.sleep(seconds)
+        return True
 
     def next(self) -> str:
         """The slider to move next."""
@@ -647,10 +652,8 @@ async def protocol_session(run: Run, student: StudentRecord, leave_by: float) ->
             run.error(student, "exception", "the page drew no chart")
         leave_at = min(run.sampler.now() + args.minutes * 60, leave_by)
         for _ in range(args.max_moves):
-            think = walker.think()
-            if run.sampler.now() + think >= leave_at:
+            if not await walker.think(run.sampler.now(), leave_at):
                 break
-            await asyncio.sleep(think)
             label = walker.next()
             widget = client.by_label(label)
             direction = walker.bounce(label, widget.position() if widget else None)
@@ -800,10 +803,8 @@ async def browser_session(run: Run, browser: Browser, student: StudentRecord, le
             run.error(student, "exception", " | ".join(texts))
         leave_at = min(run.sampler.now() + args.minutes * 60, leave_by)
         for _ in range(args.max_moves):
-            think = walker.think()
-            if run.sampler.now() + think >= leave_at:
+            if not await walker.think(run.sampler.now(), leave_at):
                 break
-            await asyncio.sleep(think)
             label = walker.next()
             direction = walker.bounce(label, await _slider_position(page, label))
             try:

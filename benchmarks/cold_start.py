@@ -113,8 +113,7 @@ def main(argv: list[str] | None = None) -> c.PartResult:
     result.figures.append(c.Figure("cold start: first question chart (median)",
                                    medians.get("first_chart_s"), "s", TARGET_CHART_S,
                                    note=f"{len(runs)} servers"))
-    result.tables.append(table)
-    c.show(table)
+    c.add_table(result, table)
     c.finish(result)
     return result
 

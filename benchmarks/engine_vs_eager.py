@@ -232,8 +232,7 @@ def main(argv: list[str] | None = None) -> c.PartResult:
                   + ("" if row["ratio_new_seed"] is None
                      else f"; new seed: {row['ratio_new_seed']:,.0f}×")),
         ))
-    result.tables.append(table)
-    c.show(table)
+    c.add_table(result, table)
     c.finish(result)
     return result
 

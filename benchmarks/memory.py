@@ -123,13 +123,11 @@ def main(argv: list[str] | None = None) -> c.PartResult:
             finally:
                 sampler.stop()
                 browser.close()
-    c.show(table)
-    result.tables.append(table)
+    c.add_table(result, table)
     mb = 1024.0
     memory = c.Table("Server memory", ["processes", "peak (VmHWM) MB", "largest sampled RSS MB", "RSS at end MB"])
     memory.rows.append([len(pids), peak_kb / mb, sampler.peak_kb / mb, end_kb / mb])
-    c.show(memory)
-    result.tables.append(memory)
+    c.add_table(result, memory)
     result.raw = {"pids": pids, "vmhwm_kb": peak_kb, "sampled_peak_rss_kb": sampler.peak_kb,
                   "end_rss_kb": end_kb}
     result.figures.append(c.Figure("memory: server peak RSS (VmHWM)", peak_kb / mb if peak_kb else None,

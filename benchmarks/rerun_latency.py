@@ -151,8 +151,7 @@ def main(argv: list[str] | None = None) -> c.PartResult:
                                    TARGET_P50_MS))
     result.figures.append(c.Figure("rerun all pages p95", overall_p95 if everything else None, "ms",
                                    TARGET_P95_MS))
-    result.tables.append(table)
-    c.show(table)
+    c.add_table(result, table)
     c.finish(result)
     return result
 

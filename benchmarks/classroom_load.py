@@ -112,7 +112,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from content.questions import load_bank
-from tests.e2e.browser import CHARTS_SIGNATURE_JS, IDLE
+from tests.e2e.browser import CHARTS_SETTLED_JS, CHARTS_SIGNATURE_JS, SETTLED_JS
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, start_server, stop_server
 from ui import url_state
 
@@ -161,12 +161,12 @@ INIT_SCRIPT = """
 })();
 """
 
-# Done when the app is idle and the charts' data changed, or (a rerun that
+# Done when the page has settled and the charts' data changed, or (a rerun that
 # drew identical data) when the app has been idle `grace` ms after a
 # run-state change. Returns what the student would see.
 MOVE_DONE_JS = f"""
 ([before, changesBefore, grace]) => {{
-  if (document.querySelector('{IDLE}') === null) return false;
+  if (!({SETTLED_JS})()) return false;
   const signature = ({CHARTS_SIGNATURE_JS})();
   const status = {{
     exceptions: document.querySelectorAll('{EXCEPTION}').length,
@@ -180,11 +180,7 @@ MOVE_DONE_JS = f"""
 }}
 """
 
-PAGE_READY_JS = f"""
-() => document.querySelector('{IDLE}') !== null &&
-      document.querySelectorAll('.js-plotly-plot').length > 0 &&
-      ({CHARTS_SIGNATURE_JS})().length > 0
-"""
+PAGE_READY_JS = CHARTS_SETTLED_JS
 
 
 # --------------------------------------------------------------------------
@@ -812,7 +808,7 @@ async def browser_session(run: Run, browser: Browser, student: StudentRecord, le
             except PlaywrightError as exc:
                 run.error(student, "driver", f"move {label}: {str(exc).splitlines()[0]}")
                 with contextlib.suppress(PlaywrightError):  # let a slow rerun finish first
-                    await page.wait_for_selector(IDLE, timeout=args.move_timeout * 1000)
+                    await page.wait_for_function(SETTLED_JS, timeout=args.move_timeout * 1000)
     except PlaywrightError as exc:
         run.error(student, "driver", str(exc).splitlines()[0])
     finally:

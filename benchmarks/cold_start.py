@@ -47,7 +47,7 @@ def launch_browser(playwright: Any) -> Any:
 
 
 def one_cold_start(browser: Any, log_path: Path) -> dict[str, float]:
-    from tests.e2e.browser import wait_idle
+    from tests.e2e.browser import wait_settled
     from tests.e2e.conftest import FIRST_LOAD_MS, start_server, stop_server
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -58,14 +58,14 @@ def one_cold_start(browser: Any, log_path: Path) -> dict[str, float]:
         home = context.new_page()
         home.goto(url)
         home.get_by_role("heading", name="Optimizer Explorer").wait_for(state="visible", timeout=FIRST_LOAD_MS)
-        wait_idle(home, FIRST_LOAD_MS)
+        wait_settled(home, FIRST_LOAD_MS)
         home_s = time.perf_counter() - started
 
         question = context.new_page()
         question.goto(f"{url}/{FIRST_QUESTION}")
         question.wait_for_function(CHART_WITH_DATA_JS, timeout=FIRST_LOAD_MS)
         chart_s = time.perf_counter() - started
-        wait_idle(question, FIRST_LOAD_MS)
+        wait_settled(question, FIRST_LOAD_MS)
         idle_s = time.perf_counter() - started
     finally:
         context.close()

@@ -51,7 +51,7 @@ def visit_everything(page: Any, url: str, presses: int, result: c.PartResult) ->
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     from tests.apptest_helpers import QUESTION_IDS
-    from tests.e2e.browser import exceptions, open_app, press_and_wait_for_redraw, wait_idle
+    from tests.e2e.browser import exceptions, open_app, press_and_wait_for_redraw, wait_settled
     from tests.e2e.conftest import FIRST_LOAD_MS, IDLE_MS
 
     rows: list[list[Any]] = []
@@ -70,7 +70,7 @@ def visit_everything(page: Any, url: str, presses: int, result: c.PartResult) ->
                     press_and_wait_for_redraw(page, control.label, key, timeout=IDLE_MS)
                 except PlaywrightTimeout:
                     unchanged += 1  # no chart changed: settle on the idle state instead
-                    wait_idle(page, IDLE_MS)
+                    wait_settled(page, IDLE_MS)
                 pressed += 1
         if errors := exceptions(page):
             c.note(result, f"{question_id}: exception on the page: {errors[0][:200]}")

@@ -13,15 +13,34 @@ CHARTS_SIGNATURE_JS = """
                                                  Array.from(t.y || []).slice(-20)]))).join('|')
 """
 
+# The page has settled: the script is idle, nothing from an earlier run is
+# still on screen, and every chart is drawn. Idle alone is not enough, as
+# measured in Chromium under CPU load:
+# - a chart is first a placeholder (stSkeleton) while plotly loads and draws;
+#   the first charts can take ~1 s after the run ends, so a page read early
+#   has 0-2 of its 5 charts and "changes" without any run;
+# - each run draws new charts beside the old ones (marked data-stale="true")
+#   and removes the old ones as it ends.
+# A test that read the page too early held a chart that was about to leave
+# the DOM (CI: "Element is not attached to the DOM").
+SETTLED_JS = f"""
+() => document.querySelector('{IDLE}') !== null
+      && document.querySelector('[data-stale="true"]') === null
+      && document.querySelector('[data-testid="stSkeleton"]') === null
+      && Array.from(document.querySelectorAll('.js-plotly-plot')).every(el => el._fullData)
+"""
+# Settled, with at least one chart drawn: what the charts show now is final.
+CHARTS_SETTLED_JS = f"() => ({SETTLED_JS})() && ({CHARTS_SIGNATURE_JS})().length > 0"
 
-def wait_idle(page: Page, timeout: float = 60_000) -> None:
-    """Wait until the script has finished its run (no sleeps)."""
-    page.wait_for_selector(IDLE, timeout=timeout)
+
+def wait_settled(page: Page, timeout: float = 60_000) -> None:
+    """Wait until the script has finished its run and the page shows its result (no sleeps)."""
+    page.wait_for_function(SETTLED_JS, timeout=timeout)
 
 
 def open_app(page: Page, url: str, timeout: float = 180_000) -> None:
     page.goto(url)
-    wait_idle(page, timeout)
+    wait_settled(page, timeout)
 
 
 def charts_signature(page: Page) -> str:
@@ -33,16 +52,15 @@ def press_and_wait_for_redraw(page: Page, slider_label: str, key: str = "ArrowRi
     """Focus a slider by its label, press a key, wait until the charts change.
 
     During a rerun the page can briefly hold the old and the new chart, so
-    the wait is on the idle state *and* a changed signature, not on a count.
+    the wait is on a settled page *and* a changed signature, not on a count.
     """
-    page.wait_for_function(f"({CHARTS_SIGNATURE_JS})().length > 0", timeout=timeout)
+    page.wait_for_function(CHARTS_SETTLED_JS, timeout=timeout)
     before = charts_signature(page)
     slider = page.get_by_role("slider", name=slider_label)
     slider.focus()
     slider.press(key)
     page.wait_for_function(
-        f"""(before) => document.querySelector('{IDLE}') !== null &&
-              ({CHARTS_SIGNATURE_JS})() !== before""",
+        f"(before) => ({CHARTS_SETTLED_JS})() && ({CHARTS_SIGNATURE_JS})() !== before",
         arg=before, timeout=timeout,
     )
 

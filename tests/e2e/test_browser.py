@@ -9,12 +9,12 @@ from playwright.sync_api import Page, expect
 
 from content.questions import load_bank
 from tests.e2e.browser import (
-    CHARTS_SIGNATURE_JS,
+    CHARTS_SETTLED_JS,
     charts_signature,
     exceptions,
     open_app,
     press_and_wait_for_redraw,
-    wait_idle,
+    wait_settled,
 )
 
 BANK = load_bank()
@@ -45,7 +45,7 @@ def test_home_page(page: Page, app_url: str, screenshots_dir):
         expect(page.get_by_text(f"Question {question.number}: {question.title}")).to_be_visible()
     page.screenshot(path=screenshots_dir / "home.png")
     page.get_by_text("Question 2: ").click()
-    wait_idle(page, 180_000)
+    wait_settled(page, 180_000)
     expect(page.get_by_role("heading", name=re.compile("Question 2"))).to_be_visible()
 
 
@@ -64,9 +64,9 @@ def test_question_page(page: Page, app_url: str, screenshots_dir, question_id: s
     page.get_by_text("Show hint").click()
     expect(page.get_by_text(question.hint)).to_be_visible()
     page.get_by_text(question.choices[question.correct_choice].text).first.click()
-    wait_idle(page)
+    wait_settled(page)
     page.get_by_role("button", name="Reveal answer").click()
-    wait_idle(page)
+    wait_settled(page)
     expect(page.get_by_text("Your prediction is right.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Verdict: "))).to_be_visible()
     expect(page.get_by_role("heading", name="What the experiment shows")).to_be_visible()
@@ -80,7 +80,7 @@ def test_nan_preset_shows_its_marker(page: Page, app_url: str, screenshots_dir):
     page.set_viewport_size(NORMAL)
     open_app(page, f"{app_url}/q5_nan_loss")
     page.get_by_role("button", name="Diverges").click()
-    wait_idle(page)
+    wait_settled(page)
     marker = page.locator(".js-plotly-plot text", has_text=re.compile(r"(NaN|Inf) at epoch \d+"))
     expect(marker.first).to_be_visible()
     # The finite part of the curve is still drawn.
@@ -123,7 +123,7 @@ def test_link_round_trip(page: Page, app_url: str, context):
     other = context.new_page()
     other.set_viewport_size(NORMAL)
     open_app(other, link)
-    other.wait_for_function(f"({CHARTS_SIGNATURE_JS})().length > 0")
+    other.wait_for_function(CHARTS_SETTLED_JS)
     assert other.locator('[data-testid="stMetricValue"]').first.inner_text() == printed
     assert charts_signature(other) == charts_signature(page)
 

@@ -84,7 +84,7 @@ def learning_rate_sweep(
     layout = base_layout(
         style, title, "", "",
         hovermode="closest", height=int(style.height * 1.45),
-        legend={"y": -0.16}, margin={"t": 80},
+        margin={"t": 80 + style.title_room(title)},
         shapes=[vline(current_learning_rate, current),
                 vline(current_learning_rate, current, xref="x2", yref="y2 domain")],
         # An annotation's x on a log axis is the log10 of the value.
@@ -98,13 +98,14 @@ def learning_rate_sweep(
     bottom = (1 - spacing) * 0.28
     x_axis, y_axis = layout["xaxis"], layout["yaxis"]
     layout["xaxis2"] = {**x_axis, "anchor": "y2", "domain": [0.0, 1.0], "type": "log",
-                        "title": {"text": "Adam learning rate (log scale)"}}
+                        "title": {**x_axis["title"], "text": "Adam learning rate (log scale)"}}
     x_axis.update({"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False,
                    "type": "log"})
     layout["yaxis2"] = {**y_axis, "anchor": "x2", "domain": [0.0, bottom],
-                        "title": {"text": f"Dead (of {total_units})"}, "range": [-1, total_units + 1]}
+                        "title": {**y_axis["title"], "text": f"Dead (of {total_units})"},
+                        "range": [-1, total_units + 1]}
     y_axis.update({"anchor": "x", "domain": [bottom + spacing, 1.0], "type": "log",
-                   "title": {"text": "Loss (log scale)"}})
+                   "title": {**y_axis["title"], "text": "Loss (log scale)"}})
     positive = finite_positive(by_rate[["final_min", "peak_max"]].to_numpy().ravel())
     if positive.size:
         y_axis["range"] = [np.log10(positive.min()) - 0.3, np.log10(positive.max()) + 0.3]

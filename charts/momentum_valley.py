@@ -40,6 +40,11 @@ def _vline_label(x: float, text: str, side: Literal["left", "right"]) -> dict[st
             "xanchor": "right" if side == "left" else "left", "y": 1, "yref": "y domain", "yanchor": "top"}
 
 
+def _slider_label(momentum: float) -> dict[str, Any]:
+    """The slider line's label, on the side with room (momentum axes run from 0 to 1)."""
+    return _vline_label(momentum, f"slider: {momentum:g}", "left" if momentum > 0.5 else "right")
+
+
 def _finite_rows(*columns: np.ndarray) -> np.ndarray:
     keep = np.ones(len(columns[0]), bool)
     for column in columns:
@@ -130,7 +135,7 @@ def steps_to_converge_chart(
         shapes=[hline(horizon, {"color": "#777777", "dash": "dot", "width": 1}),
                 vline(current_momentum, _slider_line(style))],
         annotations=[_hline_label(horizon, f"horizon: {horizon} steps", "left"),
-                     _vline_label(current_momentum, f"slider: {current_momentum:g}", "right")],
+                     _slider_label(current_momentum)],
     )
     return figure(traces, layout)
 
@@ -224,6 +229,6 @@ def basin_map_chart(
         style, title, "Momentum", "Final loss", hovermode="closest",
         shapes=[*(hline(level, LEVEL_LINE) for _, level in levels), vline(current_momentum, _slider_line(style))],
         annotations=[*(_hline_label(level, label, "left") for label, level in levels),
-                     _vline_label(current_momentum, f"slider: {current_momentum:g}", "left")],
+                     _slider_label(current_momentum)],
     )
     return figure(traces, layout)

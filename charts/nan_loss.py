@@ -41,12 +41,13 @@ def health_figure(
     spacing = 0.12
     bottom = (1 - spacing) * 0.4
     x_axis, y_axis = layout["xaxis"], layout["yaxis"]
-    layout["xaxis2"] = {**x_axis, "anchor": "y2", "domain": [0.0, 1.0], "title": {"text": "Epoch"}}
+    layout["xaxis2"] = {**x_axis, "anchor": "y2", "domain": [0.0, 1.0],
+                        "title": {**x_axis["title"], "text": "Epoch"}}
     x_axis.update({"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False})
-    layout["yaxis2"] = {**y_axis, "anchor": "x2", "domain": [0.0, bottom], "title": {"text": "Dead ReLUs"},
-                        "range": [-0.3, hidden_units + 0.3]}
+    layout["yaxis2"] = {**y_axis, "anchor": "x2", "domain": [0.0, bottom],
+                        "title": {**y_axis["title"], "text": "Dead ReLUs"}, "range": [-0.3, hidden_units + 0.3]}
     y_axis.update({"anchor": "x", "domain": [bottom + spacing, 1.0], "type": "log",
-                   "title": {"text": "Largest |weight| (log)"}})
+                   "title": {**y_axis["title"], "text": "Largest |weight| (log)"}})
     merge(y_axis, log_ticks(diagnostics["largest_weight"].to_numpy(float), max_ticks=5))
     return figure(traces, layout)
 
@@ -61,7 +62,9 @@ def sweep_bars(
         "type": "bar", "x": list(counts), "y": list(labels), "orientation": "h",
         "marker": {"color": colours,
                    "line": {"color": "#000000", "width": [3 if i == highlight else 0 for i in range(len(counts))]}},
-        "text": [f"{c} of {total}" for c in counts], "textposition": "outside",
+        # Inside a bar long enough to hold it, else after it: fits at any type size.
+        "text": [f"{c} of {total}" for c in counts],
+        "textposition": ["inside" if c >= total / 2 else "outside" for c in counts],
     }]
     layout = base_layout(
         style, title, f"Seeds (of {total})", "",

@@ -55,12 +55,8 @@ def _floor_line(layout: Layout, value: float, label: str, style: ChartStyle, *, 
 
 
 def _legend_below(layout: Layout, style: ChartStyle) -> Layout:
-    """Long series names in a half-width chart: the legend goes under the plot, not over the title."""
-    return merge(layout, {
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "height": style.height + 90,
-    })
+    """Long series names in a half-width chart: a legend of three rows, under the plot."""
+    return merge(layout, {"height": style.height + 90})
 
 
 def tuned_loss_curves(curves: pd.DataFrame, *, title: str, style: ChartStyle = ChartStyle()) -> go.Figure:
@@ -93,7 +89,8 @@ def error_bars(summary: pd.DataFrame, *, floors: dict[str, float], title: str,
             "textfont": {"size": style.font_size},
         })
     layout = base_layout(style, title, "Optimizer (each at its tuned learning rate)", "RMS error (log scale)",
-                         barmode="group", hovermode="closest", yaxis={"type": "log"})
+                         barmode="group", hovermode="closest", yaxis={"type": "log"},
+                         xaxis=style.category_ticks(summary["label"]))
     # Autorange ignores the floor lines: make room for them and for the bar labels.
     floor_values = np.array([floors.get(c, np.nan) for c in columns])
     shown = np.concatenate([summary[c].to_numpy(float) for c in columns] + [floor_values])
@@ -111,6 +108,7 @@ def error_bars(summary: pd.DataFrame, *, floors: dict[str, float], title: str,
                            "name": f"least-squares floor, {name}: {value:.3f}"})
     if shapes:
         layout["shapes"] = shapes
+    layout["height"] += style.legend_room(len(traces))  # long entries: one a row
     return figure(traces, layout)
 
 
@@ -185,7 +183,10 @@ def seed_strip(frame: pd.DataFrame, *, title: str, highlight_seed: int | None = 
                        "line": {"width": 2}},
         })
     layout = base_layout(style, title, "Optimizer (each tuned per seed)", "Rare-weight RMS error (log scale)",
+                         xaxis=style.category_ticks(frame["label"].unique()),
                          yaxis={"type": "log"}, hovermode="closest", showlegend=highlight_seed is not None)
+    if highlight_seed is not None:
+        layout["height"] += style.legend_room((len(traces) + 1) // 2)  # two entries a row
     return figure(traces, layout)
 
 
@@ -260,13 +261,16 @@ def update_map_chart(update_map: pd.DataFrame, *, n_common: int, title: str,
                        "marker": {"symbol": "square", "size": 12 + style.line_width, "color": colour,
                                   "line": {"color": "#000000", "width": 1}}})
     merge(layout, {
-        "title": {"text": title, "font": {"size": style.font_size + 4}}, "font": {"size": style.font_size},
+        "title": style.title(title), "font": style.font(),
         "height": 110 * len(labels) + 140 + (60 if style.font_size > 14 else 0),
-        "margin": {"l": 10, "r": 10, "t": 90, "b": 10}, "hovermode": "closest",
+        "margin": {"l": 10, "r": 10, "t": 90 + style.title_room(title), "b": 10}, "hovermode": "closest",
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
         "shapes": shapes,
     })
+    for row in range(1, len(labels) + 1):
+        merge(layout[_axis_name("x", row)], style.axis_text())
+        merge(layout[_axis_name("y", row)], style.axis_text())
     merge(layout[_axis_name("x", len(labels))], {"title": {"text": "Step"}})
     for annotation in layout["annotations"]:  # the subplot titles
-        annotation["font"] = {"size": style.font_size}
+        annotation["font"] = style.font()
     return figure(traces, layout)

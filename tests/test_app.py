@@ -107,13 +107,15 @@ def test_keras_state_survives_script_runs():
     assert global_state.GLOBAL_STATE_TRACKER is before
 
 
+@pytest.mark.parametrize("projector", [False, True])
 @pytest.mark.parametrize("question_id", list(PAGES))
-def test_every_chart_is_a_valid_plotly_figure(question_id):
+def test_every_chart_is_a_valid_plotly_figure(question_id, projector):
     """The app skips plotly's validation on every slider move (charts.figure); here it runs.
 
-    Every toggle is switched on first, so the charts drawn on request are checked too.
+    Every toggle is switched on first, so the charts drawn on request are checked too; and
+    in projector mode, whose charts add wrapped titles and category ticks.
     """
-    at = open_page(question_id)
+    at = open_page(question_id, {"projector": "1"} if projector else None)
     for toggle in at.toggle:
         toggle.set_value(True)
     at.run()

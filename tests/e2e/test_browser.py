@@ -107,6 +107,23 @@ def test_projector_mode(page: Page, app_url: str, screenshots_dir, question_id: 
     expect(page.get_by_text(BANK.by_id(question_id).hint)).to_have_count(0)  # hidden until clicked
     press_and_wait_for_redraw(page, SLIDER[question_id], _arrow(question_id))
     assert "projector=1" in page.url
+    # Chart ticks too: large and near-black (the theme's 18 px grey washes out on a projector).
+    # Plotly draws a log axis's in-between digits (2 ... 9) at 3/4 size, by design.
+    ticks = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.js-plotly-plot .xtick text, .js-plotly-plot .ytick text'))
+        .map(t => [parseFloat(t.style.fontSize), t.style.fill, t.textContent])""")
+    small = [tick for tick in ticks if tick[0] < 22 and not re.fullmatch(r"[2-9]", tick[2])]
+    grey = [tick for tick in ticks if tick[1] != "rgb(17, 17, 17)"]
+    assert ticks and not small and not grey, (small + grey)[:5]
+    # Plotly never wraps a title: at these sizes a long one would run off its chart.
+    clipped = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(el => {
+        const box = el.getBoundingClientRect();
+        return Array.from(el.querySelectorAll('.gtitle, .g-xtitle text, .g-ytitle text, .g-y2title text'))
+            .filter(t => { const r = t.getBoundingClientRect();
+                           return r.left < box.left - 1 || r.right > box.right + 1
+                               || r.top < box.top - 1 || r.bottom > box.bottom + 1; })
+            .map(t => t.textContent); })""")
+    assert clipped == []
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     page.screenshot(path=screenshots_dir / f"{question_id}-projector.png")
 

@@ -62,7 +62,7 @@ class ChartStyle:
     def projector(cls) -> ChartStyle:
         # Line lengths measured on a 1024-px-wide projector page (a chart 784 px wide, ~300 px high).
         return cls(font_size=24, line_width=5.0, height=520, text_colour="#111111", tick_font_size=22,
-                   title_chars=48, axis_title_chars=26)
+                   title_chars=54, axis_title_chars=26)
 
     def title(self, text: str) -> dict[str, Any]:
         """A chart title, wrapped to `title_chars` (add `title_room` to the top margin)."""
@@ -132,10 +132,15 @@ def merge(base: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
 
 
 def wrap(text: str, width: int | None) -> str:
-    """`text` broken into lines of at most `width` characters (plotly's <br>) at spaces."""
+    """`text` broken at spaces into as few lines of at most `width` characters as it
+    needs (plotly's <br>), the longest as short as can be: no lone last word."""
     if width is None or len(text) <= width:
         return text
-    return "<br>".join(textwrap.wrap(text, width))
+    lines = len(textwrap.wrap(text, width, break_long_words=False))
+    for even in range(-(-len(text) // lines), width):
+        if len(parts := textwrap.wrap(text, even, break_long_words=False)) <= lines:
+            return "<br>".join(parts)
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False))
 
 
 def base_layout(style: ChartStyle, title: str, x_title: str, y_title: str, **updates: Any) -> Layout:

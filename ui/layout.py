@@ -21,7 +21,8 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 24px; }
 [data-testid="stWidgetLabel"] p, .stRadio label p, .stButton button p { font-size: 1.25rem !important; }
 h1 { font-size: 2.6rem !important; }
 h2 { font-size: 2.0rem !important; }
-[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 3.2rem !important; }
+[data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; }
 [data-testid="stAppViewContainer"] { color: #000000; background: #ffffff; }
 code { font-size: 1.1rem !important; }
 </style>
@@ -64,6 +65,20 @@ def chart_columns() -> tuple:
         return st.container(), st.container()
     left, right = st.columns(2)
     return left, right
+
+
+def metric_columns(count: int) -> list:
+    """One column per metric: all in one row, or two a row on a projector.
+
+    At projector type sizes a quarter-width column cut a metric's label to a
+    dozen characters ("Steps to conver…") and its value ran past the column.
+    """
+    if not is_projector():
+        return list(st.columns(count))
+    columns: list = []
+    while len(columns) < count:
+        columns += st.columns(2)
+    return columns[:count]
 
 
 def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> None:

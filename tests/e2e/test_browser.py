@@ -102,7 +102,8 @@ def test_projector_mode(page: Page, app_url: str, screenshots_dir, question_id: 
         """() => {
             const px = sel => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
             return px('[data-testid="stMain"] h1') >= 56
-                && px('[data-testid="stMain"] [data-testid="stMarkdownContainer"] p') >= 24;
+                && px('[data-testid="stMain"] [data-testid="stMarkdownContainer"] p') >= 24
+                && px('[data-testid="stMetricValue"] p') >= 60;
         }""", timeout=15_000)
     expect(page.get_by_text(BANK.by_id(question_id).hint)).to_have_count(0)  # hidden until clicked
     press_and_wait_for_redraw(page, SLIDER[question_id], _arrow(question_id))
@@ -124,6 +125,11 @@ def test_projector_mode(page: Page, app_url: str, screenshots_dir, question_id: 
                                || r.top < box.top - 1 || r.bottom > box.bottom + 1; })
             .map(t => t.textContent); })""")
     assert clipped == []
+    # Metric labels wrap rather than end in "…" (two metrics a row).
+    cut = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]'))
+        .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)""")
+    assert cut == []
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     page.screenshot(path=screenshots_dir / f"{question_id}-projector.png")
 

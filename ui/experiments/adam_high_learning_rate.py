@@ -39,7 +39,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     style = layout.chart_style()
     this, ref = result.run, result.reference
 
-    columns = st.columns(4)
+    columns = layout.metric_columns(4)
     columns[0].metric(
         "Final loss", _loss(this.final_loss),
         help=f"Full-data mean squared error after {steps} steps at learning rate {learning_rate:g}.",

@@ -65,7 +65,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         f"trained by `tf.keras.optimizers.SGD(learning_rate={learning_rate:g}, momentum={momentum:g})`, "
         "next to plain SGD (momentum 0) with the same learning rate."
     )
-    cols = st.columns(3)
+    cols = layout.metric_columns(3)
     cols[0].metric(
         f"Steps to converge, momentum {momentum:g}",
         _steps_text(result.steps_to_converge, steps, result.first_nonfinite_step),
@@ -77,7 +77,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         help="Momentum 0, same learning rate and valley." + baseline_note,
     )
     overshoot = "diverged" if result.first_nonfinite_step is not None else f"{result.overshoot:.2f}"
-    cols[2].metric(f"Overshoot past the minimum, momentum {momentum:g}", overshoot,
+    cols[2].metric(f"Overshoot, momentum {momentum:g}", overshoot,
                    help="Furthest w1 went beyond the minimum at w1 = 0 (it starts at w1 = -4). "
                         "Plain SGD: " + ("diverged." if result.baseline_first_nonfinite_step is not None
                                          else f"{result.baseline_overshoot:.2f}."))
@@ -152,7 +152,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         f"{momentum:g} against 0, learning rate fixed at {engine.LANDSCAPE_LEARNING_RATE:g}, "
         f"{engine.LANDSCAPE_STEPS} steps (the valley's learning rate and steps sliders do not apply here)."
     )
-    cols = st.columns(2)
+    cols = layout.metric_columns(2)
     cols[0].metric(f"Momentum {momentum:g} ends in", BASIN_LABELS[result.landscape_basin],
                    help=f"Final w = {result.landscape_final:.3f}.")
     cols[1].metric("Plain SGD ends in", BASIN_LABELS[result.baseline_landscape_basin],

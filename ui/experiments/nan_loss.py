@@ -30,7 +30,7 @@ def sweep() -> engine.SeedSweep:
 
 def _metrics(summary: engine.RunSummary) -> None:
     first = summary.first_nonfinite_step
-    columns = st.columns(4)
+    columns = layout.metric_columns(4)
     columns[0].metric(
         "Loss went NaN/Inf at epoch", "never" if first is None else f"{first} ({summary.nonfinite_kind})",
         help="The first epoch whose printed loss is not a finite number; the run stops there.")

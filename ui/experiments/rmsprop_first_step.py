@@ -27,7 +27,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     result = run(values["seed"], values["learning_rate"], values["steps"])
     style = layout.chart_style()
 
-    left, right = st.columns(2)
+    left, right = layout.metric_columns(2)
     left.metric("Printed loss", f"{result.printed_loss:.3f}",
                 help="What the question's snippet prints after set_random_seed(Seed).")
     right.metric("Initial kernel w", f"{result.initial_kernel:.4f}",

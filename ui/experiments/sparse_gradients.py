@@ -62,7 +62,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
 
     st.markdown(f"**Rare-weight RMS error after {steps} steps** (started at {result.initial_rare_error:.3f}; "
                 f"the least-squares floor of this data is {result.least_squares_rare_error:.3f})")
-    columns = st.columns(len(engine.OPTIMIZERS))
+    columns = layout.metric_columns(len(engine.OPTIMIZERS))
     for column, row in zip(columns, result.summary.itertuples(), strict=True):
         column.metric(
             row.label, f"{row.rare_error:.3f}",
@@ -139,7 +139,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     )
     moved = result.summary.set_index("label")["moved_without_gradient"]
     st.markdown("**Share of the zero-gradient cases in which the weight still changed** (whole tuned run)")
-    columns = st.columns(len(engine.OPTIMIZERS))
+    columns = layout.metric_columns(len(engine.OPTIMIZERS))
     for column, (label, share) in zip(columns, moved.items(), strict=True):
         value = "n/a" if pd.isna(share) else f"{share:.0%}"
         column.metric(label, value,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from charts import ChartStyle, base_layout, wrap
 
 
-def test_wrap_keeps_words_whole_and_lines_even():
+def test_wrap_keeps_words_whole_and_leaves_no_lone_last_word():
     assert wrap("SGD (momentum 0.9)", 10) == "SGD<br>(momentum<br>0.9)"
     # As few lines as at the full width, with the longest as short as can be: no lone last word.
     assert wrap("Adam on a 3-feature regression, full batch, seed 0", 48) == (

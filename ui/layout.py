@@ -70,8 +70,9 @@ def chart_columns() -> tuple:
 def metric_columns(count: int) -> list:
     """One column per metric: all in one row, or two a row on a projector.
 
-    At projector type sizes a quarter-width column cut a metric's label to a
-    dozen characters ("Steps to conver…") and its value ran past the column.
+    At projector type sizes a quarter-width column (~190 px) cut a metric's
+    label to a dozen characters ("Steps to conver…"), and a 77-px value such
+    as "8.48e+04" is ~300 px wide.
     """
     if not is_projector():
         return list(st.columns(count))

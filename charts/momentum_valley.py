@@ -90,12 +90,16 @@ def valley_paths(
                    "line": {"width": 2}},
     })
     traces.append({
-        "type": "scatter", "x": [0], "y": [0], "mode": "markers+text", "text": ["minimum"],
-        "textposition": "bottom center", "showlegend": False, "hoverinfo": "skip",
+        "type": "scatter", "x": [0], "y": [0], "mode": "markers", "showlegend": False, "hoverinfo": "skip",
         "marker": {"symbol": "x", "size": 10 + 2 * style.line_width, "color": "#000000"},
     })
+    # Every path ends at the minimum, so a label beside the marker sat under them: it
+    # points from below, on a background of its own.
+    minimum = {"x": 0, "y": 0, "xref": "x", "yref": "y", "text": "minimum", "showarrow": True,
+               "arrowhead": 0, "ax": 0, "ay": 3 * style.font_size, "bgcolor": "rgba(255, 255, 255, 0.85)"}
     layout = base_layout(style, title, "w1 (along the valley floor)", "w2 (across the valley)",
-                         hovermode="closest", xaxis={"range": list(w1_range)}, yaxis={"range": list(w2_range)})
+                         hovermode="closest", xaxis={"range": list(w1_range)}, yaxis={"range": list(w2_range)},
+                         annotations=[minimum])
     return figure(traces, layout)
 
 

@@ -136,11 +136,15 @@ def wrap(text: str, width: int | None) -> str:
     needs (plotly's <br>), the longest as short as can be: no lone last word."""
     if width is None or len(text) <= width:
         return text
-    lines = len(textwrap.wrap(text, width, break_long_words=False))
-    for even in range(-(-len(text) // lines), width):
-        if len(parts := textwrap.wrap(text, even, break_long_words=False)) <= lines:
+
+    def lines_of(at_most: int) -> list[str]:  # never inside a word, nor after its hyphen
+        return textwrap.wrap(text, at_most, break_long_words=False, break_on_hyphens=False)
+
+    fewest = len(lines_of(width))
+    for even in range(-(-len(text) // fewest), width):
+        if len(parts := lines_of(even)) <= fewest:
             return "<br>".join(parts)
-    return "<br>".join(textwrap.wrap(text, width, break_long_words=False))
+    return "<br>".join(lines_of(width))
 
 
 def base_layout(style: ChartStyle, title: str, x_title: str, y_title: str, **updates: Any) -> Layout:

@@ -11,6 +11,7 @@ def test_wrap_keeps_words_whole_and_leaves_no_lone_last_word():
     assert wrap("Adam on a 3-feature regression, full batch, seed 0", 48) == (
         "Adam on a 3-feature<br>regression, full batch, seed 0")
     assert wrap("Adagrad", 3) == "Adagrad"  # a word longer than the width stays whole
+    assert wrap("Rare-weight RMS error (log scale)", 10) == "Rare-weight<br>RMS error<br>(log<br>scale)"
     assert wrap("short title", None) == "short title"
 
 

@@ -304,24 +304,14 @@ def _rates(optimizer: OptimizerSpec) -> np.ndarray:
     return np.array([*optimizer.learning_rates, optimizer.keras_default_learning_rate])
 
 
-def train_all(data: Dataset, steps: int, seed: int) -> list[BatchRun]:
-    """Every optimizer at its `_rates` from the same start, in OPTIMIZERS order."""
+def train_all(data: Dataset, steps: int, seed: int, learning_rates: np.ndarray | None = None) -> list[BatchRun]:
+    """Every optimizer from the same start, in OPTIMIZERS order, side by side in one call.
+
+    learning_rates: [optimizers, CONFIGS_PER_CALL]; by default each optimizer's `_rates`.
+    """
+    if learning_rates is None:
+        learning_rates = np.stack([_rates(spec) for spec in OPTIMIZERS])
     return _all_optimizers().run(
-        initial_value=np.repeat(data.initial_kernel[None], CONFIGS_PER_CALL, axis=0),
-        learning_rates=np.stack([_rates(spec) for spec in OPTIMIZERS]),
-        steps=steps,
-        x=data.x,
-        y=data.y,
-        batch_rows=_batch_indices_tensor(seed),
-    )
-
-
-def train(key: str, data: Dataset, learning_rates: np.ndarray, steps: int, seed: int) -> BatchRun:
-    """One compiled call: `CONFIGS_PER_CALL` learning rates from the same start, side by side."""
-    learning_rates = np.asarray(learning_rates, np.float64)
-    if learning_rates.shape != (CONFIGS_PER_CALL,):
-        raise ValueError(f"need exactly {CONFIGS_PER_CALL} learning rates (one compiled shape)")
-    return _trainer(key).run(
         initial_value=np.repeat(data.initial_kernel[None], CONFIGS_PER_CALL, axis=0),
         learning_rates=learning_rates,
         steps=steps,

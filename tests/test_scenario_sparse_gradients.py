@@ -48,9 +48,10 @@ def test_new_slider_values_do_not_retrace():
 
 def test_learning_rate_zero_leaves_loss_and_weights_flat():
     data = engine.dataset(4, 0.99)
-    batch = engine.train("adam", data, np.zeros(engine.CONFIGS_PER_CALL), 30, seed=4)
-    assert np.all(batch.losses == batch.losses[:, :1])
-    np.testing.assert_array_equal(batch.traces[0, -1], data.initial_kernel[:, 0].astype(np.float32))
+    zero = np.zeros((len(engine.OPTIMIZERS), engine.CONFIGS_PER_CALL))
+    for batch in engine.train_all(data, 30, seed=4, learning_rates=zero):
+        assert np.all(batch.losses == batch.losses[:, :1])
+        np.testing.assert_array_equal(batch.traces[0, -1], data.initial_kernel[:, 0].astype(np.float32))
 
 
 def test_batches_reshuffle_every_epoch_deterministically():

@@ -21,6 +21,8 @@ QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "assets" / "questions"
 QUESTIONS_DIR_VARIABLE = "OPTIMIZER_EXPLORER_QUESTIONS_DIR"
 
 CONTROL_KINDS = ("int", "float", "log", "choice", "toggle")
+# Drawn as sliders: st.slider (int, float) and st.select_slider (log).
+SLIDER_KINDS = ("int", "float", "log")
 # Log controls offer round numbers: per_decade picks how many per power of ten.
 LOG_MANTISSAS = {1: (1,), 2: (1, 3), 3: (1, 2, 5), 4: (1, 2, 3, 5)}
 URL_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
@@ -92,12 +94,14 @@ class Question:
     explanation: str
     controls: tuple[Control, ...]
     presets: tuple[Preset, ...]
+    main_control_key: str  # the slider the experiment is about
 
     def control(self, key: str) -> Control:
         return next(c for c in self.controls if c.key == key)
 
-    def control_by_label(self, label: str) -> Control:
-        return next(c for c in self.controls if c.label == label)
+    @property
+    def main_control(self) -> Control:
+        return self.control(self.main_control_key)
 
     @property
     def correct_choice(self) -> int:
@@ -240,7 +244,7 @@ def load_question(path: Path) -> Question:
         raise QuestionFileError(path, "(file)", f"is not valid TOML: {error}") from None
 
     f = _Fields(path, raw)
-    f.reject_unknown({"id", "number", "title", "scenario", "question", "code", "hint",
+    f.reject_unknown({"id", "number", "title", "scenario", "main_control", "question", "code", "hint",
                       "choices", "seed_answer", "explanation", "controls", "presets"})
     number = f.get("number", int)
     if not 1 <= number <= 99:
@@ -261,6 +265,10 @@ def load_question(path: Path) -> Question:
         if keys.count(key) > 1:
             raise f.fail("controls", f"key {key!r} is used twice")
     by_key = {c.key: c for c in controls}
+    main_control = f.text("main_control")
+    if main_control not in by_key or by_key[main_control].kind not in SLIDER_KINDS:
+        sliders = [c.key for c in controls if c.kind in SLIDER_KINDS]
+        raise f.fail("main_control", f"{main_control!r} names no slider of this question (sliders: {sliders})")
 
     presets = []
     for p in f.tables("presets"):
@@ -280,6 +288,7 @@ def load_question(path: Path) -> Question:
         question=f.text("question"), code=f.text("code", ""), hint=f.text("hint"),
         choices=tuple(choices), seed_answer=f.text("seed_answer"),
         explanation=f.text("explanation"), controls=controls, presets=tuple(presets),
+        main_control_key=main_control,
     )
 
 

@@ -3,11 +3,13 @@
 Loading validates every field and every error names the file and the
 field, so a typo in a question file reads as "q3.toml: controls[1].max:
 must be greater than min", not as a traceback in the middle of a page.
-Standard library only (tomllib), so the home page loads without numpy.
+Standard library only (tomllib, and the stdlib `scenarios.grids`), so the
+home page loads without numpy.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scenarios.grids import MANTISSAS, log_grid
+
 QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "assets" / "questions"
 # Another folder of question files (a course's own bank, or a test's).
 QUESTIONS_DIR_VARIABLE = "OPTIMIZER_EXPLORER_QUESTIONS_DIR"
@@ -23,8 +27,6 @@ QUESTIONS_DIR_VARIABLE = "OPTIMIZER_EXPLORER_QUESTIONS_DIR"
 CONTROL_KINDS = ("int", "float", "log", "choice", "toggle")
 # Drawn as sliders: st.slider (int, float) and st.select_slider (log).
 SLIDER_KINDS = ("int", "float", "log")
-# Log controls offer round numbers: per_decade picks how many per power of ten.
-LOG_MANTISSAS = {1: (1,), 2: (1, 3), 3: (1, 2, 5), 4: (1, 2, 3, 5)}
 URL_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 # Keys the app itself puts in a link; a control must not take them.
 RESERVED_URL_KEYS = frozenset({"projector", "page"})
@@ -66,10 +68,7 @@ class Control:
     def grid(self) -> tuple[float, ...]:
         """The values a log control offers: 1-2-5 style steps per power of ten."""
         assert self.kind == "log" and self.min is not None and self.max is not None
-        mantissas = LOG_MANTISSAS[self.per_decade]
-        low, high = math.floor(math.log10(self.min)), math.ceil(math.log10(self.max))
-        values = (float(f"{m}e{e}") for e in range(low, high + 1) for m in mantissas)
-        return tuple(v for v in values if self.min * (1 - 1e-9) <= v <= self.max * (1 + 1e-9))
+        return log_grid(self.min, self.max, self.per_decade)
 
 
 @dataclass(frozen=True)
@@ -102,6 +101,10 @@ class Question:
     @property
     def main_control(self) -> Control:
         return self.control(self.main_control_key)
+
+    def default_values(self) -> dict[str, Any]:
+        """`{engine param: default}`: the one place a control's default is written is the TOML."""
+        return {c.param: c.default for c in self.controls}
 
     @property
     def correct_choice(self) -> int:
@@ -199,8 +202,8 @@ def _parse_control(f: _Fields) -> Control:
         if low <= 0:
             raise f.fail("min", "must be positive on a log scale")
         per_decade = f.get("per_decade", int, 3)
-        if per_decade not in LOG_MANTISSAS:
-            raise f.fail("per_decade", f"must be one of {sorted(LOG_MANTISSAS)}")
+        if per_decade not in MANTISSAS:
+            raise f.fail("per_decade", f"must be one of {sorted(MANTISSAS)}")
         control = Control(min=float(low), max=float(high), default=float(default),
                           per_decade=per_decade, **common)
         if not any(math.isclose(default, v, rel_tol=1e-9) for v in control.grid()):
@@ -283,6 +286,10 @@ def load_question(path: Path) -> Question:
     scenario = f.text("scenario")
     if not re.fullmatch(r"[a-z_]+", scenario):
         raise f.fail("scenario", "must be a module name (lower case and _)")
+    # Found, not imported: importing a scenario loads numpy and pandas. Its
+    # surface is checked when its page first runs (scenarios.load).
+    if importlib.util.find_spec(f"scenarios.{scenario}") is None:
+        raise f.fail("scenario", f"{scenario!r} names no scenario (no package scenarios/{scenario}/)")
     return Question(
         path=path, id=f.text("id"), number=number, title=f.text("title"), scenario=scenario,
         question=f.text("question"), code=f.text("code", ""), hint=f.text("hint"),

@@ -29,8 +29,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from scenarios._tf import tensorflow, use_xla
+
+# numpy's OpenBLAS starts a thread per core even for a 16x16 solve, and its
+# threads spin-wait after each call. Beside TensorFlow's own threads on a
+# 2-core host that made one question-3 run 2.5x slower (20 runs: 2.49 s with
+# OpenBLAS's default threads, 0.98 s with one; TensorFlow's time halved too).
+# The engine's numpy arrays are small: one BLAS thread, for the whole process.
+# Here, because every scenario's engine imports this module.
+threadpool_limits(limits=1, user_api="blas")
 
 # A hard cap enforced here, not just in the sliders: a forged request
 # can ask for any number of steps, but the work per run stays bounded.

@@ -9,9 +9,11 @@ import sys
 import numpy as np
 import pytest
 
-from content.questions import load_bank
 from scenarios import rmsprop_first_step as engine
+from scenarios import show_code
 from scenarios.rmsprop_first_step import RMSpropFirstStepParams
+from scenarios.rmsprop_first_step.engine import _trainer
+from tests.bank_defaults import default_params, question_for
 
 
 def test_same_params_give_bit_identical_curves():
@@ -41,19 +43,19 @@ def test_printed_value_is_the_loss_of_the_initial_weights():
 
 
 def test_new_learning_rate_does_not_retrace():
-    engine.run(RMSpropFirstStepParams(learning_rate=0.01))
+    engine.run(default_params("rmsprop_first_step", learning_rate=0.01))
     engine.printed_loss_distribution()
     # One trace per batch shape: a single run, and the 400-seed distribution.
-    assert engine._trainer().trace_count() == 2
+    assert _trainer().trace_count() == 2
     for lr in (0.001, 0.2, 1.0):
         engine.run(RMSpropFirstStepParams(seed=9, learning_rate=lr, steps=77))
-    assert engine._trainer().trace_count() == 2
+    assert _trainer().trace_count() == 2
 
 
 def test_params_are_validated():
     for bad in (dict(seed=-1), dict(learning_rate=float("nan")), dict(steps=10**6)):
         with pytest.raises(ValueError):
-            RMSpropFirstStepParams(**bad)
+            default_params("rmsprop_first_step", **bad)
 
 
 SEEDS = (0, 42, 1234)
@@ -61,7 +63,7 @@ SEEDS = (0, 42, 1234)
 
 def _snippet_in_fresh_process(seed: int) -> subprocess.Popen:
     """The question's own code, verbatim, after set_random_seed(seed)."""
-    code = load_bank().by_id("q2_rmsprop_first_step").code
+    code = question_for("rmsprop_first_step").code
     program = (
         "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
         f"import tensorflow as tf; tf.keras.utils.set_random_seed({seed})\n" + code
@@ -76,7 +78,7 @@ def test_printed_value_matches_the_literal_snippet_in_a_fresh_process():
         out, _ = process.communicate(timeout=240)
         assert process.returncode == 0
         printed = float(out.strip().splitlines()[-1])
-        assert engine.run(RMSpropFirstStepParams(seed=seed)).printed_loss == printed, seed
+        assert engine.run(default_params("rmsprop_first_step", seed=seed)).printed_loss == printed, seed
 
 
 def test_distribution_contradicts_around_ten():
@@ -87,14 +89,14 @@ def test_distribution_contradicts_around_ten():
     assert distribution.printed_losses.max() <= 104.6
     assert distribution.share_between(*engine.CLAIM_BAND) < 0.2
     # The distribution uses the same draws as single runs.
-    assert distribution.printed_losses[42] == engine.run(RMSpropFirstStepParams(seed=42)).printed_loss
-    evidence = engine.evidence(engine.run(RMSpropFirstStepParams(seed=42)), distribution)
+    assert distribution.printed_losses[42] == engine.run(default_params("rmsprop_first_step", seed=42)).printed_loss
+    evidence = engine.evidence(engine.run(default_params("rmsprop_first_step", seed=42)))
     assert evidence.verdict == "contradicted"
     assert any("42" in finding for finding in evidence.findings)
 
 
 CODE_CONFIGS = (
-    RMSpropFirstStepParams(),
+    default_params("rmsprop_first_step"),
     RMSpropFirstStepParams(seed=7, learning_rate=0.001, steps=500),
     RMSpropFirstStepParams(seed=5, learning_rate=0.1, steps=50),
 )
@@ -129,3 +131,9 @@ def test_show_code_reproduces_the_curve_in_a_fresh_process():
         np.testing.assert_allclose(reproduced[:5], expected[:5], rtol=1e-6)
         descending = expected > 0.01 * expected[0]
         np.testing.assert_allclose(reproduced[descending], expected[descending], rtol=1e-5)
+
+
+def test_show_code_file_on_disk_is_the_defaults_code():
+    """reproduce.py runs as it is: its parameter block is what the defaults generate."""
+    assert engine.reproduction_code(default_params("rmsprop_first_step")) == engine.REPRODUCE_FILE.read_text()
+    assert show_code.BLOCK_START in engine.REPRODUCE_FILE.read_text()

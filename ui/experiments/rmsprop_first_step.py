@@ -15,7 +15,7 @@ from ui import layout
 
 @st.cache_data(max_entries=256, show_spinner="Running the snippet…")
 def run(seed: int, learning_rate: float, steps: int) -> engine.RMSpropFirstStepResult:
-    return engine.run(engine.RMSpropFirstStepParams(seed=seed, learning_rate=learning_rate, steps=steps))
+    return engine.run(engine.Params(seed=seed, learning_rate=learning_rate, steps=steps))
 
 
 @st.cache_resource(show_spinner="Running the snippet for 400 seeds (once per server)…")
@@ -62,4 +62,4 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         alt_text=(f"Histogram of the printed loss over {len(across_seeds.seeds)} seeds; "
                   f"{share:.1%} fall between {engine.CLAIM_BAND[0]:g} and {engine.CLAIM_BAND[1]:g}."),
     )
-    return engine.evidence(result, across_seeds)
+    return engine.evidence(result)

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from scenarios._tf import tensorflow
-from scenarios.evidence import Evidence
 from scenarios.training import CompiledTrainer
 
 X = np.array([[1.0], [2.0], [3.0], [4.0]])
@@ -37,9 +36,11 @@ DISTRIBUTION_SEEDS = 400
 
 @dataclass(frozen=True)
 class RMSpropFirstStepParams:
-    seed: int = 42
-    learning_rate: float = SNIPPET_LEARNING_RATE
-    steps: int = 100
+    """One run of the snippet. Defaults and slider ranges: the question's TOML."""
+
+    seed: int
+    learning_rate: float
+    steps: int
 
     def __post_init__(self) -> None:
         if not 0 <= self.seed <= MAX_SEED:
@@ -48,10 +49,6 @@ class RMSpropFirstStepParams:
             raise ValueError(f"learning_rate must be finite and >= 0, got {self.learning_rate}")
         if not 0 <= self.steps <= MAX_STEPS:
             raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {self.steps}")
-
-
-# The page's default slider values (benchmarks and warm-up use them).
-EXAMPLE_PARAMS = RMSpropFirstStepParams()
 
 
 @dataclass(frozen=True)
@@ -113,7 +110,7 @@ def _trainer() -> CompiledTrainer:
     )
 
 
-def _series_name(params: RMSpropFirstStepParams) -> str:
+def series_name(params: RMSpropFirstStepParams) -> str:
     return f"RMSprop, learning rate {params.learning_rate:g}"
 
 
@@ -130,7 +127,7 @@ def run(params: RMSpropFirstStepParams) -> RMSpropFirstStepResult:
     curve = pd.DataFrame(
         {
             "step": np.arange(len(losses)),
-            "series": _series_name(params),
+            "series": series_name(params),
             "loss": losses,
         }
     )
@@ -160,65 +157,7 @@ def printed_loss_distribution(count: int = DISTRIBUTION_SEEDS) -> PrintedLossDis
     return PrintedLossDistribution(seeds=seeds, printed_losses=printed)
 
 
-# The seed answer's claim: "around 10.0". Taken generously as 10 ± 2.5.
-CLAIMED_VALUE = 10.0
-CLAIM_BAND = (7.5, 12.5)
-
-
-def evidence(result: RMSpropFirstStepResult, distribution: PrintedLossDistribution) -> Evidence:
-    """Does "around 10.0" hold across seeds? Numbers from the runs."""
-    printed = distribution.printed_losses
-    share = distribution.share_between(*CLAIM_BAND)
-    low, high = CLAIM_BAND
-    findings = (
-        f"For seed {result.params.seed} the snippet prints {result.printed_loss:.3f} "
-        f"(initial kernel w = {result.initial_kernel:.4f}, bias {result.initial_bias:g}).",
-        f"Over seeds 0–{len(printed) - 1} the printed value ranges from {printed.min():.3f} "
-        f"to {printed.max():.3f}; median {np.median(printed):.3f}, mean {printed.mean():.3f}.",
-        f"Only {share:.1%} of those seeds print a value between {low:g} and {high:g}.",
-        "The value is the loss *before* the update: the RMSprop step cannot change it.",
-    )
-    verdict = "holds" if share >= 0.5 else "contradicted"
-    return Evidence(verdict=verdict, findings=findings)
-
-
-def warm_up() -> None:
+def warm_up(params: RMSpropFirstStepParams) -> None:
     """Compile the loop for one run and for the seed distribution."""
-    run(EXAMPLE_PARAMS)
+    run(params)
     printed_loss_distribution()
-
-
-def reproduction_code(params: RMSpropFirstStepParams) -> str:
-    """Self-contained eager TensorFlow that prints this run's loss curve.
-
-    It is the question's snippet, seeded, looped for `steps` updates: a
-    student can paste it into a notebook and get the numbers on screen.
-    Like every scenario's code, its last line of output is JSON mapping
-    each plotted series to its losses (what tests and benchmarks compare).
-    """
-    return f'''import json
-
-import numpy as np
-import tensorflow as tf
-
-tf.keras.utils.set_random_seed({params.seed})
-
-x = np.array([[1.0], [2.0], [3.0], [4.0]])
-y = np.array([[2.0], [4.0], [6.0], [8.0]])
-model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
-optimizer = tf.keras.optimizers.RMSprop(learning_rate={params.learning_rate!r})
-loss_fn = tf.keras.losses.MeanSquaredError()
-
-losses = []  # the loss before each update, then after the last one
-for step in range({params.steps} + 1):
-    with tf.GradientTape() as tape:
-        loss = loss_fn(y, model(x, training=True))
-    losses.append(float(loss))
-    if step == {params.steps} or not np.isfinite(losses[-1]):
-        break
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables))
-
-print("printed by the question's snippet:", round(losses[0], 3))
-print(json.dumps({{{_series_name(params)!r}: losses}}))
-'''

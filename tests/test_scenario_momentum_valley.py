@@ -7,18 +7,19 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from content.questions import load_bank
 from scenarios import momentum_valley as mv
+from scenarios import show_code
 from scenarios._tf import tensorflow
+from scenarios.momentum_valley.engine import _landscape_trainer, _valley_trainer
 from scenarios.training import CompiledTrainer
+from tests.bank_defaults import default_params, question_for
 
-DEFAULT = mv.MomentumValleyParams()
+DEFAULT = default_params("momentum_valley")
 
 
 def _eager_keras_sgd(momentum: float, learning_rate: float, condition_number: float, steps: int):
@@ -49,7 +50,7 @@ def test_params_are_validated():
                 {"learning_rate": 2.0}, {"condition_number": 0.5}, {"condition_number": 101},
                 {"steps": mv.MAX_STEPS + 1}, {"steps": -1}):
         with pytest.raises(ValueError):
-            mv.MomentumValleyParams(**bad)
+            default_params("momentum_valley", **bad)
 
 
 def test_same_params_repeat_bit_for_bit():
@@ -69,9 +70,9 @@ def test_no_retrace_for_new_slider_values():
     ):
         mv.run(mv.MomentumValleyParams(momentum, learning_rate, condition_number, steps))
         mv.momentum_sweep(learning_rate, condition_number)
-    assert mv._valley_trainer("run").trace_count() == 1
-    assert mv._valley_trainer("sweep").trace_count() == 1
-    assert mv._landscape_trainer("run").trace_count() == 1
+    assert _valley_trainer("run").trace_count() == 1
+    assert _valley_trainer("sweep").trace_count() == 1
+    assert _landscape_trainer("run").trace_count() == 1
 
 
 def test_variable_momentum_is_bit_identical_to_a_fresh_keras_sgd_op_for_op():
@@ -152,9 +153,7 @@ def test_the_question_text_quotes_the_runs():
     bands = mv.basin_map().bands()
     assert [b[0] for b in bands] == ["shallow", "deep", "plateau"]
     assert abs(bands[1][1] - 0.76) <= 0.011 and abs(bands[1][2] - 0.92) <= 0.011
-    with open(mv.__file__.replace("scenarios/momentum_valley.py", "assets/questions/q4_sgd_momentum.toml"),
-              "rb") as handle:
-        explanation = tomllib.load(handle)["explanation"]
+    explanation = question_for("momentum_valley").explanation
     for quoted in ("37 steps", "228", "690", "0.76 to 0.92"):
         assert quoted in explanation
 
@@ -188,20 +187,19 @@ def test_divergence_is_reported_not_raised():
     sweep = mv.momentum_sweep(1.0, 100)
     assert all(s is not None for s in sweep.first_nonfinite_step)
     assert sweep.fastest() is None
-    evidence = mv.evidence(result, sweep, mv.basin_map())
+    evidence = mv.evidence(result)
     assert evidence.verdict == "holds with a caveat"  # only the landscape supports the claim
     assert any("No momentum" in f for f in evidence.findings)
 
 
 def test_evidence_on_the_default_page():
     result = mv.run(DEFAULT)
-    evidence = mv.evidence(result, mv.momentum_sweep(0.01, 50), mv.basin_map())
+    evidence = mv.evidence(result)
     assert evidence.verdict == "holds with a caveat"
     text = " ".join(evidence.findings)
     assert "momentum 0.8 (37 steps)" in text and "momentum 0.99 — 690 steps" in text
     assert "the deep minimum" in text and "the plateau past the deep minimum" in text
-    round_bowl = mv.evidence(mv.run(dataclasses.replace(DEFAULT, condition_number=1)),
-                             mv.momentum_sweep(0.01, 1), mv.basin_map())
+    round_bowl = mv.evidence(mv.run(dataclasses.replace(DEFAULT, condition_number=1)))
     assert any("Plain SGD (momentum 0) was the fastest" in f for f in round_bowl.findings)
 
 
@@ -212,17 +210,20 @@ def test_steps_to_converge_needs_the_loss_to_stay_low():
     assert mv.steps_to_converge(np.array([0.0, 0.0])) is None  # nothing to reduce
 
 
-def test_example_params_are_the_page_defaults():
-    question = load_bank().by_id("q4_sgd_momentum")
-    defaults = {control.param: control.default for control in question.controls}
-    assert defaults == dataclasses.asdict(mv.EXAMPLE_PARAMS)
+def test_the_question_controls_are_the_params_fields():
+    """Every field is a slider: the TOML gives each its default, none is written in the engine."""
+    question = question_for("momentum_valley")
+    fields = [field.name for field in dataclasses.fields(mv.Params)]
+    assert sorted(control.param for control in question.controls) == sorted(fields)
+    assert all(field.default is dataclasses.MISSING for field in dataclasses.fields(mv.Params))
+    assert dataclasses.asdict(DEFAULT) == question.default_values()
 
 
 # The default page; plain SGD alone (one series); the worst finite case measured (0.99
 # still swinging after 500 steps, next to a plain SGD that overflows at step 60); both
 # runs overflowing at step 11. One fresh process each (TF's import dominates: ~4 s).
 CODE_CONFIGS = (
-    mv.EXAMPLE_PARAMS,
+    DEFAULT,
     mv.MomentumValleyParams(momentum=0.0, learning_rate=0.01, condition_number=50, steps=300),
     mv.MomentumValleyParams(momentum=0.99, learning_rate=0.05, condition_number=1, steps=500),
     mv.MomentumValleyParams(momentum=0.9, learning_rate=1.0, condition_number=100, steps=100),
@@ -287,3 +288,9 @@ def test_show_code_reproduces_the_curves_in_a_fresh_process():
                 assert np.all(gap <= SCALE_RTOL * scale), (params, name, np.max(gap / scale))
                 np.testing.assert_allclose(reproduced[:5], expected[:5], rtol=1e-6)
     assert kinds == {(True, False), (True, True), (False, False), (False, True)}
+
+
+def test_show_code_file_on_disk_is_the_defaults_code():
+    """reproduce.py runs as it is: its parameter block is what the defaults generate."""
+    assert mv.reproduction_code(DEFAULT) == mv.REPRODUCE_FILE.read_text()
+    assert show_code.BLOCK_START in mv.REPRODUCE_FILE.read_text()

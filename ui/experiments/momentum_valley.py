@@ -24,17 +24,19 @@ BASIN_LABELS = {"shallow": "shallow minimum", "deep": "deep minimum",
 def run(
     momentum: float, learning_rate: float, condition_number: float, steps: int
 ) -> engine.MomentumValleyResult:
-    return engine.run(engine.MomentumValleyParams(
+    return engine.run(engine.Params(
         momentum=momentum, learning_rate=learning_rate, condition_number=condition_number, steps=steps,
     ))
 
 
-@st.cache_data(max_entries=256, show_spinner="Trying 12 momenta from 0 to 0.99…")
+@st.cache_data(max_entries=256, show_spinner=f"Trying {len(engine.SWEEP_MOMENTA)} momenta from "
+                                             f"{engine.SWEEP_MOMENTA[0]:g} to {engine.SWEEP_MOMENTA[-1]:g}…")
 def sweep(learning_rate: float, condition_number: float) -> engine.MomentumSweep:
     return engine.momentum_sweep(learning_rate, condition_number)
 
 
-@st.cache_resource(show_spinner="Mapping where the weight ends for 100 momenta (once per server)…")
+@st.cache_resource(show_spinner=f"Mapping where the weight ends for {len(engine.BASIN_MAP_MOMENTA)} momenta "
+                                "(once per server)…")
 def basins() -> engine.BasinMap:
     return engine.basin_map()
 
@@ -69,7 +71,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     cols[0].metric(
         f"Steps to converge, momentum {momentum:g}",
         _steps_text(result.steps_to_converge, steps, result.first_nonfinite_step),
-        help="First step from which the loss stays below 1/1000 of its start, within this run.",
+        help=f"First step from which the loss stays below {engine.CONVERGED_FRACTION:g} of its start, "
+             "within this run.",
     )
     cols[1].metric(
         "Steps to converge, plain SGD",
@@ -77,10 +80,11 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         help="Momentum 0, same learning rate and valley." + baseline_note,
     )
     overshoot = "diverged" if result.first_nonfinite_step is not None else f"{result.overshoot:.2f}"
+    baseline_overshoot = ("diverged" if result.baseline_first_nonfinite_step is not None
+                          else f"{result.baseline_overshoot:.2f}")
     cols[2].metric(f"Overshoot, momentum {momentum:g}", overshoot,
-                   help="Furthest w1 went beyond the minimum at w1 = 0 (it starts at w1 = -4). "
-                        "Plain SGD: " + ("diverged." if result.baseline_first_nonfinite_step is not None
-                                         else f"{result.baseline_overshoot:.2f}."))
+                   help=f"Furthest w1 went beyond the minimum at w1 = 0 (it starts at "
+                        f"w1 = {engine.VALLEY_START[0]:g}). Plain SGD: {baseline_overshoot}.")
     for label, bad in (("This run", result.first_nonfinite_step),
                        ("Plain SGD", result.baseline_first_nonfinite_step if result.has_baseline else None)):
         if bad is not None:
@@ -182,10 +186,11 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     map_figure = figures.basin_map_chart(
         basin_map.frame(), current_momentum=momentum,
         levels=[("shallow min", geometry.shallow_loss), ("deep min", geometry.deep_loss), ("plateau", 0.0)],
-        title=f"Where the weight ends after {engine.LANDSCAPE_STEPS} steps, for momentum 0 to 0.99",
+        title=f"Where the weight ends after {engine.LANDSCAPE_STEPS} steps, for momentum "
+              f"{engine.BASIN_MAP_MOMENTA[0]:g} to {engine.BASIN_MAP_MOMENTA[-1]:g}",
         style=style,
     )
     bands = "; ".join(f"{low:.2f}–{high:.2f}: {basin}" for basin, low, high in basin_map.bands())
     layout.show_chart(map_figure, key="q4-basin-map",
                       alt_text=f"Final loss against momentum, by the basin the weight ends in. {bands}.")
-    return engine.evidence(result, comparison, basin_map)
+    return engine.evidence(result)

@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from scenarios._tf import tensorflow
-from scenarios.evidence import Evidence, Verdict
 from scenarios.training import CompiledTrainer
 
 # ----------------------------------------------------------------- the valley
@@ -124,28 +123,29 @@ def landscape_geometry() -> LandscapeGeometry:
 
 
 # ------------------------------------------------------------ params, results
+def _check_valley(learning_rate: float, condition_number: float) -> None:
+    """The valley's own settings (a run's and a sweep's), within the hard caps."""
+    if not (np.isfinite(learning_rate) and 0 <= learning_rate <= MAX_LEARNING_RATE):
+        raise ValueError(f"learning_rate must be in [0, {MAX_LEARNING_RATE}], got {learning_rate}")
+    if not (np.isfinite(condition_number) and 1 <= condition_number <= MAX_CONDITION_NUMBER):
+        raise ValueError(f"condition_number must be in [1, {MAX_CONDITION_NUMBER:g}], got {condition_number}")
+
+
 @dataclass(frozen=True)
 class MomentumValleyParams:
-    momentum: float = 0.9
-    learning_rate: float = 0.01
-    condition_number: float = 50.0
-    steps: int = 200
+    """One page of the valley. Defaults and slider ranges: the question's TOML."""
+
+    momentum: float
+    learning_rate: float
+    condition_number: float
+    steps: int
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.momentum) and 0 <= self.momentum <= MAX_MOMENTUM):
             raise ValueError(f"momentum must be in [0, {MAX_MOMENTUM}], got {self.momentum}")
-        if not (np.isfinite(self.learning_rate) and 0 <= self.learning_rate <= MAX_LEARNING_RATE):
-            raise ValueError(f"learning_rate must be in [0, {MAX_LEARNING_RATE}], got {self.learning_rate}")
-        if not (np.isfinite(self.condition_number) and 1 <= self.condition_number <= MAX_CONDITION_NUMBER):
-            raise ValueError(
-                f"condition_number must be in [1, {MAX_CONDITION_NUMBER:g}], got {self.condition_number}"
-            )
+        _check_valley(self.learning_rate, self.condition_number)
         if not 0 <= self.steps <= MAX_STEPS:
             raise ValueError(f"steps must be in [0, {MAX_STEPS}], got {self.steps}")
-
-
-# The page's default slider values (the TOML's defaults; benchmarks use them).
-EXAMPLE_PARAMS = MomentumValleyParams(momentum=0.9, learning_rate=0.01, condition_number=50.0, steps=200)
 
 
 @dataclass(frozen=True)
@@ -378,7 +378,8 @@ def _overshoot(w1: np.ndarray) -> float:
     return float(max(finite.max(), 0.0)) if finite.size else 0.0
 
 
-def _series_name(momentum: float) -> str:
+def series_name(momentum: float) -> str:
+    """The chart's name for a run at this momentum (the legend, the CSV, the Show code's JSON)."""
     return f"momentum {momentum:g}" if momentum else "momentum 0 (plain SGD)"
 
 
@@ -399,7 +400,7 @@ def run(params: MomentumValleyParams) -> MomentumValleyResult:
     shown = momenta if params.momentum != 0 else momenta[:1]
     frames, landscape_frames = [], []
     for b, momentum in enumerate(shown):
-        name = _series_name(momentum)
+        name = series_name(momentum)
         frames.append(pd.DataFrame({
             "step": np.arange(valley.losses.shape[1]), "series": name, "loss": valley.losses[b],
             "w1": valley.traces[b, :, 0], "w2": valley.traces[b, :, 1],
@@ -427,9 +428,13 @@ def run(params: MomentumValleyParams) -> MomentumValleyResult:
     )
 
 
+@lru_cache(maxsize=256)
 def momentum_sweep(learning_rate: float, condition_number: float) -> MomentumSweep:
-    """Every momentum in SWEEP_MOMENTA for SWEEP_STEPS steps, in one compiled call."""
-    MomentumValleyParams(learning_rate=learning_rate, condition_number=condition_number)  # validates
+    """Every momentum in SWEEP_MOMENTA for SWEEP_STEPS steps, in one compiled call.
+
+    Cached: the page's chart and the evidence for the same run share one sweep.
+    """
+    _check_valley(learning_rate, condition_number)
     batch = _run_valley(list(SWEEP_MOMENTA), learning_rate, condition_number, SWEEP_STEPS, use="sweep")
     return MomentumSweep(
         learning_rate=float(learning_rate), condition_number=float(condition_number),
@@ -451,202 +456,8 @@ def basin_map() -> BasinMap:
                     basins=tuple(geometry.basin(v) for v in finals))
 
 
-# ----------------------------------------------------------------- evidence
-BASIN_WORDS = {
-    "shallow": "the shallow minimum",
-    "deep": "the deep minimum",
-    "plateau": "the plateau past the deep minimum",
-    "diverged": "nowhere (the run diverged)",
-}
-
-
-def _outcome(steps: int | None, nonfinite_step: int | None, horizon: int) -> str:
-    if nonfinite_step is not None:
-        return f"diverged (non-finite loss at step {nonfinite_step})"
-    if steps is None:
-        return f"not converged within {horizon} steps"
-    return f"{steps} steps"
-
-
-def _band_text(band: tuple[str, float, float]) -> str:
-    basin, low, high = band
-    span = f"{low:.2f}" if low == high else f"{low:.2f}–{high:.2f}"
-    return f"{span}: {BASIN_WORDS[basin]}"
-
-
-def evidence(result: MomentumValleyResult, sweep: MomentumSweep, basins: BasinMap) -> Evidence:
-    """Speed-up, overshoot and escape from the shallow minimum, measured."""
-    p = result.params
-    geometry = landscape_geometry()
-    horizon = sweep.horizon
-    plain = sweep.for_momentum(0.0)
-    fastest = sweep.fastest()
-    largest = sweep.momenta[-1]
-
-    def swept(momentum: float) -> str:
-        i = sweep.momenta.index(momentum)
-        return _outcome(sweep.steps_to_converge[i], sweep.first_nonfinite_step[i], horizon)
-
-    per_momentum = ", ".join(f"momentum {m:g}: {swept(m)}" for m in REPORTED_MOMENTA)
-    findings = [
-        f"Narrow valley (condition number {sweep.condition_number:g}, "
-        f"learning rate {sweep.learning_rate:g}), "
-        f"steps until the loss stays below {CONVERGED_FRACTION:g} of its start — {per_momentum}.",
-    ]
-    speeds_up = False
-    if fastest is not None:
-        best_momentum, best_steps = fastest
-        speeds_up = best_momentum > 0 and (plain is None or best_steps < plain)
-        if speeds_up and plain is not None:
-            findings.append(
-                f"The fastest was momentum {best_momentum:g} ({best_steps} steps), "
-                f"{plain / max(best_steps, 1):.1f}× fewer than plain SGD ({plain} steps)."
-            )
-        elif speeds_up:
-            findings.append(
-                f"The fastest was momentum {best_momentum:g} ({best_steps} steps); plain SGD: {swept(0.0)}."
-            )
-        else:
-            findings.append(
-                f"Plain SGD (momentum 0) was the fastest here ({best_steps} steps): on this valley "
-                "momentum did not speed convergence up."
-            )
-    else:
-        diverged = sum(bad is not None for bad in sweep.first_nonfinite_step)
-        findings.append(f"No momentum in the comparison converged within {horizon} steps "
-                        f"({diverged} of {len(sweep.momenta)} diverged).")
-    too_much_slower = fastest is not None and largest != fastest[0] and (
-        sweep.steps_to_converge[-1] is None or sweep.steps_to_converge[-1] > fastest[1]
-    )
-    if too_much_slower:
-        findings.append(
-            f"More is not always faster: momentum {largest:g} — {swept(largest)}; its w1 swung up to "
-            f"{sweep.overshoot[-1]:.2f} past the minimum (plain SGD: {sweep.overshoot[0]:.2f})."
-        )
-
-    def this_run(steps: int | None, nonfinite_step: int | None, overshoot: float) -> str:
-        if nonfinite_step is not None:
-            return _outcome(steps, nonfinite_step, p.steps)
-        outcome = _outcome(steps, None, p.steps)
-        if steps is not None:
-            outcome = "converged in " + outcome
-        return f"{outcome}, w1 overshot the minimum by {overshoot:.2f}"
-
-    sentence = f"This run (momentum {p.momentum:g}, {p.steps} steps): " + this_run(
-        result.steps_to_converge, result.first_nonfinite_step, result.overshoot)
-    if result.has_baseline:
-        sentence += "; plain SGD: " + this_run(
-            result.baseline_steps_to_converge, result.baseline_first_nonfinite_step, result.baseline_overshoot
-        )
-    findings.append(sentence + ".")
-
-    findings.append(
-        f"Bumpy landscape (learning rate {LANDSCAPE_LEARNING_RATE:g}, {LANDSCAPE_STEPS} steps, start "
-        f"w = {LANDSCAPE_START:g}): momentum {p.momentum:g} ends at w = {result.landscape_final:.2f}, "
-        f"in {BASIN_WORDS[result.landscape_basin]}"
-        + (f"; plain SGD ends at w = {result.baseline_landscape_final:.2f}, in "
-           f"{BASIN_WORDS[result.baseline_landscape_basin]}" if result.has_baseline else "")
-        + f" (shallow minimum w = {geometry.shallow_minimum:.2f}, loss {geometry.shallow_loss:.2f}; "
-        f"deep minimum w = {geometry.deep_minimum:.2f}, loss {geometry.deep_loss:.2f})."
-    )
-    bands = basins.bands()
-    findings.append("Where the weight ends, by momentum — " + "; ".join(_band_text(b) for b in bands) + ".")
-
-    pairs = list(zip(basins.momenta, basins.basins, strict=True))
-    deep_momenta = [m for m, b in pairs if b == "deep"]
-    escapes = basins.basins[0] == "shallow" and bool(deep_momenta)
-    # Too much momentum carries the weight past the deep minimum as well.
-    overshoots_deep = bool(deep_momenta) and any(
-        b in ("plateau", "diverged") and m > min(deep_momenta) for m, b in pairs
-    )
-    verdict: Verdict
-    if speeds_up and escapes:
-        verdict = "holds with a caveat" if (too_much_slower or overshoots_deep) else "holds"
-    elif speeds_up or escapes:
-        verdict = "holds with a caveat"
-    else:
-        verdict = "contradicted"
-    return Evidence(verdict=verdict, findings=tuple(findings))
-
-
-def warm_up() -> None:
-    """Compile both loops (the sweep and the basin map reuse them)."""
-    params = MomentumValleyParams()
+def warm_up(params: MomentumValleyParams) -> None:
+    """Compile both loops for the page's defaults (the sweep and the basin map reuse them)."""
     run(params)
     momentum_sweep(params.learning_rate, params.condition_number)
     basin_map()
-
-
-def reproduction_code(params: MomentumValleyParams) -> str:
-    """Self-contained eager TensorFlow that prints the valley's loss curves.
-
-    The page's loss chart (`result.curve`): the run at the chosen momentum
-    and plain SGD (momentum 0) next to it, or only the latter when the
-    momentum is 0. The bumpy landscape further down the page has its own
-    charts (`result.landscape`) and is not part of this code or the CSV.
-
-    The engine swaps SGD's `momentum` for a variable-backed stand-in so that
-    sliders never retrace; this code uses the plain public
-    `tf.keras.optimizers.SGD(learning_rate=..., momentum=...)`, a fresh one
-    per run, in an ordinary Python loop. Like every scenario's code, its last
-    line of output is JSON mapping each plotted series to its losses.
-    """
-    momenta = [params.momentum, 0.0] if params.momentum != 0 else [0.0]
-    runs = "".join(f"    ({_series_name(m)!r}, {float(m)!r}),\n" for m in momenta)
-    start = tuple(float(v) for v in VALLEY_START)
-    which = ("the chosen momentum, then plain SGD (momentum 0) with the same learning rate"
-             if len(momenta) == 2 else "plain SGD (momentum 0)")
-    return f'''import json
-
-import numpy as np
-import tensorflow as tf
-
-# The narrow valley: loss(w) = 0.5 * (floor * w1**2 + wall * w2**2).
-# The walls (across the valley, w2) are `condition_number` times steeper
-# than the floor (along the valley, w1); the minimum is at (0, 0).
-condition_number = {float(params.condition_number)!r}
-wall = {WALL_CURVATURE!r}
-floor = wall / condition_number
-curvatures = tf.constant(np.array([floor, wall], dtype=np.float32))
-learning_rate = {float(params.learning_rate)!r}
-steps = {int(params.steps)}
-
-
-def valley_loss(w):
-    return 0.5 * tf.reduce_sum(curvatures * tf.square(w))
-
-
-def train(momentum):
-    """SGD from w = {start}: the loss before each update, then after the last one."""
-    w = tf.Variable({list(start)!r}, dtype=tf.float32)
-    # Keras' SGD: velocity = momentum * velocity - learning_rate * gradient; w = w + velocity.
-    # With momentum 0 that is plain SGD: w = w - learning_rate * gradient.
-    optimizer = tf.keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
-    losses = []
-    for step in range(steps + 1):
-        with tf.GradientTape() as tape:
-            loss = valley_loss(w)
-        losses.append(float(loss))
-        if step == steps or not np.isfinite(losses[-1]):
-            break  # the last step, or the loss overflowed: stop there
-        gradients = tape.gradient(loss, [w])
-        optimizer.apply_gradients(zip(gradients, [w]))
-    # A run that stopped early is padded with NaN, so every curve has steps + 1 points.
-    return losses + [float("nan")] * (steps + 1 - len(losses))
-
-
-# The chart's curves: {which}.
-runs = [
-{runs}]
-curves = {{}}
-for name, momentum in runs:
-    losses = train(momentum)
-    curves[name] = losses
-    if np.isfinite(losses[-1]):
-        print(f"{{name}}: loss {{losses[0]:.4g}} at the start, {{losses[-1]:.4g}} after {{steps}} steps")
-    else:
-        stopped = next(step for step, loss in enumerate(losses) if not np.isfinite(loss))
-        print(f"{{name}}: the loss became non-finite at step {{stopped}}")
-
-print(json.dumps(curves))
-'''

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -10,21 +11,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from content.questions import load_bank
 from scenarios import nan_loss as engine
+from scenarios import show_code
+from scenarios._tf import tensorflow
 from scenarios.nan_loss import NanLossParams
+from scenarios.nan_loss.engine import _trainer
+from tests.bank_defaults import default_params, question_for
 
 
 def _preset(name: str, **overrides) -> NanLossParams:
     """The TOML preset's values (by URL key) on top of the controls' defaults."""
-    question = load_bank().by_id("q5_nan_loss")
-    values = {c.param: c.default for c in question.controls}
+    question = question_for("nan_loss")
     preset = next(p for p in question.presets if p.name == name)
-    values.update({question.control(key).param: value for key, value in preset.values.items()})
-    values.update(overrides)
-    values["epochs"] = int(values["epochs"])
-    values["seed"] = int(values["seed"])
-    return NanLossParams(**values)
+    values = {question.control(key).param: value for key, value in preset.values.items()}
+    return default_params("nan_loss", **{**values, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +43,14 @@ def test_same_params_give_bit_identical_results():
 
 def test_learning_rate_zero_gives_a_flat_curve():
     for optimizer in engine.OPTIMIZERS:
-        result = engine.run(NanLossParams(optimizer=optimizer, learning_rate=0.0, epochs=20, seed=2))
+        result = engine.run(default_params("nan_loss", optimizer=optimizer, learning_rate=0.0, epochs=20, seed=2))
         assert result.curve["loss"].nunique() == 1 and len(result.curve) == 21
 
 
 def test_the_question_preset_stays_finite_and_kills_relus():
     result = engine.run(_preset("The question"))
-    assert result.params == NanLossParams(optimizer="Adam", learning_rate=1.0, data_scale=0.0, epochs=10)
+    assert result.params == NanLossParams(optimizer="Adam", learning_rate=1.0, data_scale=0.0, epochs=10,
+                                          clip=False, seed=0)
     assert result.first_nonfinite_step is None
     assert np.isfinite(result.curve["loss"]).all()
     # The loss jumps far above where it started, the weights stay small.
@@ -86,7 +87,7 @@ def test_clipping_keeps_the_diverging_sgd_run_finite():
 
 def test_matches_the_literal_question_loop():
     """The compiled trainer prints what the question's eager loop prints."""
-    tf = engine.tensorflow()
+    tf = tensorflow()
     cases = (("Adam", _preset("The question", seed=1)), ("SGD", _preset("Diverges", seed=1)))
     for optimizer, params in cases:
         x, y, weights = engine.dataset(params.seed)
@@ -117,11 +118,11 @@ def test_matches_the_literal_question_loop():
 
 
 def test_new_slider_values_do_not_retrace():
-    engine.run(NanLossParams())
-    trainer = engine._trainer("Adam", False)
+    engine.run(default_params("nan_loss"))
+    trainer = _trainer("Adam", False)
     before = trainer.trace_count()
     for lr, scale, seed, epochs in ((0.001, 0.0, 1, 10), (0.2, 3.5, 2, 500), (100.0, 6.0, 3, 1000)):
-        engine.run(NanLossParams(learning_rate=lr, data_scale=scale, seed=seed, epochs=epochs))
+        engine.run(default_params("nan_loss", learning_rate=lr, data_scale=scale, seed=seed, epochs=epochs))
     # One trace per input shape: single runs (and the seed sweep) — never one per value.
     assert trainer.trace_count() == before <= 2
 
@@ -130,7 +131,7 @@ def test_params_are_validated():
     for bad in (dict(optimizer="RMSprop"), dict(learning_rate=float("inf")), dict(learning_rate=-1.0),
                 dict(data_scale=9.0), dict(epochs=10**6), dict(seed=-1), dict(clip="yes")):
         with pytest.raises(ValueError):
-            NanLossParams(**bad)
+            default_params("nan_loss", **bad)
 
 
 def test_seed_sweep_contradicts_adam_at_one_going_nan(sweep):
@@ -149,7 +150,7 @@ def test_seed_sweep_contradicts_adam_at_one_going_nan(sweep):
     assert sweep.adam_overflow.first_nonfinite[0] >= 0  # the "Adam overflows" preset, default seed
 
     result = engine.run(_preset("The question"))
-    evidence = engine.evidence(result, sweep)
+    evidence = engine.evidence(result)
     assert evidence.verdict == "contradicted"
     assert any(f"0 of {n} reach NaN/Inf" in finding for finding in evidence.findings)
 
@@ -164,10 +165,10 @@ def test_sweep_agrees_with_single_runs(sweep):
 
 # (params, epochs compared at rtol 1e-6, rtol for every finite epoch): see the test's docstring.
 CODE_CONFIGS = (
-    (engine.EXAMPLE_PARAMS, None, 1e-6),  # the question: Adam at 1.0, stays finite
-    (NanLossParams(optimizer="SGD", learning_rate=1.0, data_scale=2.0, epochs=20, clip=True), 5, 1e-5),
-    (NanLossParams(optimizer="Adam", learning_rate=100.0, data_scale=6.0, epochs=10), None, 1e-6),
-    (NanLossParams(optimizer="SGD", learning_rate=1.0, data_scale=0.0, epochs=10), 4, 1e-4),
+    (default_params("nan_loss"), None, 1e-6),  # the question: Adam at 1.0, stays finite
+    (default_params("nan_loss", optimizer="SGD", learning_rate=1.0, data_scale=2.0, epochs=20, clip=True), 5, 1e-5),
+    (default_params("nan_loss", optimizer="Adam", learning_rate=100.0, data_scale=6.0, epochs=10), None, 1e-6),
+    (default_params("nan_loss", optimizer="SGD", learning_rate=1.0, data_scale=0.0, epochs=10), 4, 1e-4),
 )
 
 
@@ -223,3 +224,17 @@ def test_show_code_reproduces_the_curves_in_a_fresh_process():
                 assert np.isnan(losses[first + 1:]).all()
             np.testing.assert_allclose(losses[:finite], expected[:finite], rtol=rtol, err_msg=name)
             np.testing.assert_allclose(losses[:tight], expected[:tight], rtol=1e-6, err_msg=name)
+
+
+def test_show_code_file_on_disk_is_the_defaults_code():
+    """reproduce.py runs as it is: its parameter block is what the defaults generate."""
+    assert engine.reproduction_code(default_params("nan_loss")) == engine.REPRODUCE_FILE.read_text()
+    assert show_code.BLOCK_START in engine.REPRODUCE_FILE.read_text()
+
+
+def test_the_question_controls_are_the_params_fields():
+    """Every field is a control: the TOML gives each its default, none is written in the engine."""
+    question = question_for("nan_loss")
+    fields = dataclasses.fields(engine.Params)
+    assert sorted(control.param for control in question.controls) == sorted(field.name for field in fields)
+    assert all(field.default is dataclasses.MISSING for field in fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import streamlit as st
@@ -17,13 +18,14 @@ from ui import layout
 @st.cache_data(max_entries=256, show_spinner="Running the question's loop…")
 def run(optimizer: str, learning_rate: float, data_scale: float, epochs: int, clip: bool,
         seed: int) -> engine.NanLossResult:
-    return engine.run(engine.NanLossParams(
+    return engine.run(engine.Params(
         optimizer=optimizer, learning_rate=learning_rate, data_scale=data_scale,
         epochs=epochs, clip=clip, seed=seed,
     ))
 
 
-@st.cache_resource(show_spinner="Running the loop for 32 seeds and 5 settings (once per server)…")
+@st.cache_resource(show_spinner=f"Running the loop for {len(engine.SWEEP_SEEDS)} seeds and "
+                                f"{len(fields(engine.SeedSweep))} settings (once per server)…")
 def sweep() -> engine.SeedSweep:
     return engine.seed_sweep()
 
@@ -48,15 +50,24 @@ def _metrics(summary: engine.RunSummary) -> None:
         help="Mean squared error on the full data set.")
 
 
+def _data(cell: engine.SweepCell) -> str:
+    return f"data ~{engine.magnitude(cell.data_scale)}"
+
+
+def _cell_label(cell: engine.SweepCell, note: str = "") -> str:
+    """The setting, read from the cell: e.g. "SGD, lr 1, data ~100, clipnorm=1.0"."""
+    clip = f", {engine.CLIPNORM_TEXT}" if cell.clipped else ""
+    return f"{cell.optimizer}, lr {cell.learning_rate:g}, {_data(cell)}{clip}{note}"
+
+
 def _sweep_chart(across: engine.SeedSweep, style: charts.ChartStyle) -> None:
     q = engine.QUESTION_EPOCHS
     cells = [
-        ("Adam, lr 1, data ~1 (the question)", across.adam_question),
-        ("SGD, lr 1, data ~1", across.sgd_question),
-        ("SGD, lr 1, data ~100 (Diverges)", across.sgd_diverges),
-        ("SGD, lr 1, data ~100, clipnorm=1.0", across.sgd_diverges_clipped),
-        (f"Adam, lr {across.adam_overflow.learning_rate:g}, "
-         f"data ~{engine.magnitude(across.adam_overflow.data_scale)}", across.adam_overflow),
+        (_cell_label(across.adam_question, " (the question)"), across.adam_question),
+        (_cell_label(across.sgd_question), across.sgd_question),
+        (_cell_label(across.sgd_diverges, " (Diverges)"), across.sgd_diverges),
+        (_cell_label(across.sgd_diverges_clipped), across.sgd_diverges_clipped),
+        (_cell_label(across.adam_overflow), across.adam_overflow),
     ]
     labels = [label for label, _ in cells]
     counts = [cell.nonfinite_within(q) for _, cell in cells]
@@ -74,9 +85,9 @@ def _sweep_chart(across: engine.SeedSweep, style: charts.ChartStyle) -> None:
     )
     adam, clipped = across.adam_question, across.sgd_diverges_clipped
     st.caption(
-        f"Over {adam.epochs} epochs: Adam at 1.0 on data ~1 reaches NaN/Inf for "
-        f"{adam.nonfinite_within(adam.epochs)} of {total} seeds; clipped SGD on data ~100 for "
-        f"{clipped.nonfinite_within(clipped.epochs)} of {total}.")
+        f"Over {adam.epochs} epochs: {adam.optimizer} at {adam.learning_rate!r} on {_data(adam)} reaches "
+        f"NaN/Inf for {adam.nonfinite_within(adam.epochs)} of {total} seeds; clipped {clipped.optimizer} on "
+        f"{_data(clipped)} for {clipped.nonfinite_within(clipped.epochs)} of {total}.")
 
 
 def show(question: Question, values: dict[str, Any]) -> Evidence:
@@ -88,7 +99,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
 
     for summary in result.runs:
         if len(result.runs) > 1:
-            st.markdown(f"**{'With clipnorm=1.0' if summary.clipped else 'Without clipping'}**")
+            heading = f"With {engine.CLIPNORM_TEXT}" if summary.clipped else "Without clipping"
+            st.markdown(f"**{heading}**")
         _metrics(summary)
     for summary in result.runs:
         if summary.first_nonfinite_step is not None:
@@ -125,4 +137,4 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     )
 
     _sweep_chart(across, style)
-    return engine.evidence(result, across)
+    return engine.evidence(result)

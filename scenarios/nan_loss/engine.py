@@ -34,7 +34,7 @@ Adam's momentum can still move them back).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Literal
 
@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 
 from scenarios._tf import tensorflow
-from scenarios.evidence import Evidence
 from scenarios.training import BatchRun, CompiledTrainer, glorot_uniform
 
 Optimizer = Literal["Adam", "SGD"]
@@ -51,6 +50,8 @@ DATA_SIZE = 128
 FEATURES = 4
 HIDDEN_UNITS = 10
 CLIPNORM = 1.0
+# How series names and the page write the clipping, as in the Keras call.
+CLIPNORM_TEXT = f"clipnorm={CLIPNORM!r}"
 MAX_EPOCHS = 1000
 MAX_SEED = 2**31 - 1
 MAX_LEARNING_RATE = 1000.0
@@ -64,12 +65,14 @@ LARGEST_WEIGHT, DEAD_UNITS = 0, 1
 
 @dataclass(frozen=True)
 class NanLossParams:
-    optimizer: Optimizer = "Adam"
-    learning_rate: float = QUESTION_LEARNING_RATE
-    data_scale: float = 0.0  # log10 of the magnitude of the inputs (and targets)
-    epochs: int = QUESTION_EPOCHS
-    clip: bool = False  # also run the same optimizer with clipnorm=1.0
-    seed: int = 0
+    """One page of the question's loop. Defaults and slider ranges: the question's TOML."""
+
+    optimizer: Optimizer
+    learning_rate: float
+    data_scale: float  # log10 of the magnitude of the inputs (and targets)
+    epochs: int
+    clip: bool  # also run the same optimizer with clipnorm=CLIPNORM
+    seed: int
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -85,10 +88,6 @@ class NanLossParams:
         if not 0 <= self.seed <= MAX_SEED:
             raise ValueError(f"seed must be in [0, {MAX_SEED}], got {self.seed}")
 
-
-# The page's default slider values (the question as written); benchmarks use it.
-EXAMPLE_PARAMS = NanLossParams(optimizer="Adam", learning_rate=1.0, data_scale=0.0, epochs=10,
-                               clip=False, seed=0)
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -222,7 +221,8 @@ def _batch(optimizer: Optimizer, clipped: bool, seeds: tuple[int, ...],
 
 
 def series_name(optimizer: Optimizer, learning_rate: float, clipped: bool) -> str:
-    return f"{optimizer}, learning rate {learning_rate:g}" + (", clipnorm=1.0" if clipped else "")
+    """The chart's name for a run (the legend, the CSV, the Show code's JSON)."""
+    return f"{optimizer}, learning rate {learning_rate:g}" + (f", {CLIPNORM_TEXT}" if clipped else "")
 
 
 def _summary(batch: BatchRun, config: int, series: str, clipped: bool) -> RunSummary:
@@ -266,104 +266,6 @@ def run(params: NanLossParams) -> NanLossResult:
         diagnostics=pd.concat(diagnostics, ignore_index=True),
         runs=tuple(runs),
     )
-
-
-# ----------------------------------------------------------------- show code
-
-
-def reproduction_code(params: NanLossParams) -> str:
-    """Self-contained eager TensorFlow that prints the page's loss curves.
-
-    The page's loss chart (`result.curve`): the question's loop with the
-    chosen optimizer, and the same loop with `clipnorm=1.0` when "Compare
-    with gradient clipping" is on. The data and initial weights come from
-    the seed with the same NumPy calls as `dataset`; the engine's data-scale
-    and data-index variables become a plain multiplication, its compiled
-    loop a plain Python loop with a fresh model and a fresh public
-    `tf.keras.optimizers.Adam/SGD(learning_rate=..., clipnorm=1.0)`. Like
-    every scenario's code, its last line of output is JSON mapping each
-    plotted series to its losses (NaN after a run stopped; json writes
-    `NaN`/`Infinity`).
-    """
-    variants = (False, True) if params.clip else (False,)
-    runs = "".join(
-        f"    ({series_name(params.optimizer, params.learning_rate, clipped)!r}, {clipped!r}),\n"
-        for clipped in variants)
-    which = ("the question's loop, then the same loop with clipnorm=1.0"
-             if params.clip else "the question's loop")
-    return f'''import json
-
-import numpy as np
-import tensorflow as tf
-
-seed = {int(params.seed)}
-learning_rate = {float(params.learning_rate)!r}
-data_scale = {float(params.data_scale)!r}  # log10 of the magnitude of the inputs and targets
-epochs = {int(params.epochs)}
-
-# The data: {DATA_SIZE} examples of {FEATURES} standard-normal features and a linear-ish target.
-rng = np.random.default_rng(seed)
-x = rng.standard_normal(({DATA_SIZE}, {FEATURES}))
-true_w = rng.standard_normal(({FEATURES}, 1))
-y = x @ true_w + 0.3 * np.tanh(x[:, :1]) + 0.1 * rng.standard_normal(({DATA_SIZE}, 1))
-
-
-# The initial weights: Glorot-uniform kernels and zero biases, from the same generator.
-def glorot(fan_in, fan_out):
-    limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, (fan_in, fan_out))
-
-
-initial_weights = [glorot({FEATURES}, {HIDDEN_UNITS}), np.zeros({HIDDEN_UNITS}),
-                   glorot({HIDDEN_UNITS}, 1), np.zeros(1)]
-initial_weights = [w.astype(np.float32) for w in initial_weights]
-
-# Raw, unnormalised data: inputs and targets times 10**data_scale (same relation, bigger numbers).
-scale = np.float32(10.0 ** data_scale)
-x = x.astype(np.float32) * scale
-y = y.astype(np.float32) * scale
-
-
-def train(clipped):
-    """The question's loop: the loss before each update, then after the last one."""
-    model = tf.keras.Sequential([
-        tf.keras.Input(({FEATURES},)),
-        tf.keras.layers.Dense({HIDDEN_UNITS}, activation="relu"),
-        tf.keras.layers.Dense(1),
-    ])
-    model.set_weights(initial_weights)
-    # clipnorm=1.0 rescales each gradient whose norm is above 1 to norm 1 before the update.
-    clip = {{"clipnorm": {CLIPNORM!r}}} if clipped else {{}}
-    optimizer = tf.keras.optimizers.{params.optimizer}(learning_rate=learning_rate, **clip)
-    losses = []
-    for epoch in range(epochs + 1):
-        with tf.GradientTape() as tape:
-            predictions = model(x, training=True)
-            loss = tf.reduce_mean(tf.square(y - predictions))
-        losses.append(float(loss))
-        if epoch == epochs or not np.isfinite(losses[-1]):
-            break  # the last epoch, or the loss is NaN/Inf: stop there
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    # A run that stopped early is padded with NaN, so every curve has epochs + 1 points.
-    return losses + [float("nan")] * (epochs + 1 - len(losses))
-
-
-# The chart's curves: {which}.
-runs = [
-{runs}]
-curves = {{}}
-for name, clipped in runs:
-    losses = train(clipped)
-    curves[name] = losses
-    if np.isfinite(losses[-1]):
-        print(f"{{name}}: loss {{losses[0]:.4g}} at epoch 0, {{losses[-1]:.4g}} after {{epochs}} epochs")
-    else:
-        stopped = next(epoch for epoch, loss in enumerate(losses) if not np.isfinite(loss))
-        print(f"{{name}}: the loss became {{losses[stopped]}} at epoch {{stopped}}")
-
-print(json.dumps(curves))
-'''
 
 
 # ----------------------------------------------------------------- the seed sweep
@@ -453,84 +355,8 @@ def seed_sweep(seeds: tuple[int, ...] = SWEEP_SEEDS, epochs: int = MAX_EPOCHS) -
                      sgd_diverges_clipped=sgd_clipped)
 
 
-# ----------------------------------------------------------------- evidence
-
-
-def describe(run_summary: RunSummary, epochs: int) -> str:
-    """One sentence about one run, numbers from the run."""
-    if run_summary.first_nonfinite_step is not None:
-        return (f"{run_summary.series}: the loss became {run_summary.nonfinite_kind} at epoch "
-                f"{run_summary.first_nonfinite_step} (largest |weight| before that "
-                f"{run_summary.largest_weight:.3g}).")
-    return (f"{run_summary.series}: the loss stayed finite for {epochs} epochs, from "
-            f"{run_summary.initial_loss:.4g} to {run_summary.final_loss:.4g}; largest |weight| "
-            f"{run_summary.largest_weight:.3g}, {run_summary.dead_units} of {HIDDEN_UNITS} ReLU units "
-            "dead at the end.")
-
-
-def magnitude(data_scale: float) -> str:
-    """10**data_scale for people: "1", "100", "1,000,000", "10^2.5"."""
-    if float(data_scale).is_integer():
-        return f"{10 ** int(data_scale):,}"
-    return f"10^{data_scale:g}"
-
-
-def _at_around(data_scale: float) -> str:
-    return f"data around {magnitude(data_scale)}"
-
-
-def evidence(result: NanLossResult, sweep: SeedSweep) -> Evidence:
-    """Does Adam at learning rate 1.0 make this loop's loss NaN? Numbers from the runs.
-
-    The claim tested is the seed answer's: learning rate 1.0 with Adam makes
-    the weights update too aggressively, the gradients explode and the loss
-    turns NaN (the question: "after several epochs", i.e. within its 10).
-    """
-    adam, overflow = sweep.adam_question, sweep.adam_overflow
-    sgd, sgd_big, clipped = sweep.sgd_question, sweep.sgd_diverges, sweep.sgd_diverges_clipped
-    n, q = adam.seeds, QUESTION_EPOCHS
-    jump = adam.peak_loss_early / adam.initial_loss
-    worse = int(np.sum(adam.loss_at_question_epochs > adam.initial_loss))
-    dead_early, dead_end = adam.dead_at_question_epochs, adam.dead_at_end
-    findings = (
-        f"These settings, seed {result.params.seed}: "
-        + " ".join(describe(r, result.params.epochs) for r in result.runs),
-        f"The question as written (Adam, learning rate 1.0, {_at_around(adam.data_scale)}), over {n} "
-        f"seeds, each with its own data and initial weights: {adam.nonfinite_within(q)} of {n} reach "
-        f"NaN/Inf within {q} epochs, {adam.nonfinite_within(adam.epochs)} of {n} within {adam.epochs}.",
-        f"What Adam at 1.0 does instead: within {q} epochs the loss jumps to a median "
-        f"{np.median(jump):.0f}× its starting value (up to {jump.max():.0f}×) and {worse} of {n} seeds "
-        f"end the {q} epochs worse than they started. ReLU units die: {int(np.sum(dead_early > 0))} "
-        f"of {n} seeds have dead units after {q} epochs (median {np.median(dead_early):g} of "
-        f"{HIDDEN_UNITS}), a median {np.nanmedian(dead_end):g} of {HIDDEN_UNITS} after {adam.epochs}.",
-        f"The weights do not explode with Adam: the largest |weight| is at most "
-        f"{adam.largest_weight_early.max():.3g} after {q} epochs and "
-        f"{adam.largest_weight_at_end.max():.3g} after {adam.epochs} (Adam moves each weight by "
-        "about the learning rate per step, whatever the gradient's size).",
-        f"The same loop with SGD at the same learning rate and data: {sgd.nonfinite_within(q)} of {n} "
-        f"seeds reach NaN/Inf within {q} epochs (median epoch {_median_first(sgd)}), "
-        f"{sgd.nonfinite_within(sgd.epochs)} of {n} within {sgd.epochs}; the largest |weight| reaches "
-        f"{np.median(sgd.largest_weight_at_end):.1e} (median) before that.",
-        f"SGD at learning rate {sgd_big.learning_rate:g} on {_at_around(sgd_big.data_scale)} (the "
-        f"“Diverges” preset): {sgd_big.nonfinite_within(q)} of {n} seeds reach NaN/Inf within {q} "
-        f"epochs (median epoch {_median_first(sgd_big)}); with clipnorm=1.0, "
-        f"{clipped.nonfinite_within(clipped.epochs)} of {n} do within {clipped.epochs} epochs.",
-        f"Adam needs much bigger numbers: at learning rate {overflow.learning_rate:g} on "
-        f"{_at_around(overflow.data_scale)}, {overflow.nonfinite_within(q)} of {n} seeds reach "
-        f"NaN/Inf within {q} epochs (median epoch {_median_first(overflow)}).",
-    )
-    share = adam.nonfinite_within(q) / n
-    verdict = "holds" if share >= 0.5 else ("contradicted" if share == 0 else "holds with a caveat")
-    return Evidence(verdict=verdict, findings=findings)
-
-
-def _median_first(cell: SweepCell) -> str:
-    hits = cell.first_nonfinite[cell.first_nonfinite >= 0]
-    return f"{np.median(hits):g}" if hits.size else "none"
-
-
-def warm_up() -> None:
-    """Compile each trainer once for a single run, then the seed sweep."""
+def warm_up(params: NanLossParams) -> None:
+    """Compile each trainer once for a single run (the page's defaults, clipped too), then the seed sweep."""
     for optimizer in OPTIMIZERS:
-        run(NanLossParams(optimizer=optimizer, clip=True))
+        run(replace(params, optimizer=optimizer, clip=True))
     seed_sweep()

@@ -12,11 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from content.questions import load_bank
 from scenarios import adam_high_learning_rate as engine
+from scenarios import show_code
 from scenarios.adam_high_learning_rate import AdamHighLearningRateParams as Params
+from scenarios.adam_high_learning_rate.engine import _run_trainer
+from tests.bank_defaults import default_params, question_for
 
-SWEEP_STEPS = 300  # the page's default (also what warm_up compiles)
+SCENARIO = "adam_high_learning_rate"
+SWEEP_STEPS = default_params(SCENARIO).steps  # the page's default (also what warm_up compiles)
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +29,8 @@ def presets() -> dict[str, float]:
 
 
 def engine_question():
-    question = load_bank().by_id("q1_adam_high_learning_rate")
-    assert question is not None and question.scenario == "adam_high_learning_rate"
+    question = question_for(SCENARIO)
+    assert question.id == "q1_adam_high_learning_rate"
     return question
 
 
@@ -54,7 +57,7 @@ def test_learning_rate_zero_gives_a_flat_curve():
 
 
 def test_reference_at_the_keras_default_converges():
-    result = engine.run(Params(learning_rate=1.0, steps=300, seed=0))
+    result = engine.run(default_params(SCENARIO, learning_rate=1.0, steps=300, seed=0))
     ref = result.reference
     assert ref.first_nonfinite_step is None
     assert ref.final_loss < 0.25 * ref.initial_loss
@@ -105,18 +108,20 @@ def test_sweep_is_an_lr_range_test_shape():
     assert final[1e-4] > 10 * best_final  # too small is slow, too
     assert (sweep.runs["nonfinite_step"] < 0).all()
     # The sweep's seed-0 run at a grid rate is the page's run for that seed and rate.
-    single = engine.run(Params(learning_rate=0.01, steps=SWEEP_STEPS, seed=0))
+    single = engine.run(Params(learning_rate=0.01, steps=SWEEP_STEPS, batching="Full batch", seed=0))
     row = sweep.runs[(sweep.runs["learning_rate"] == 0.01) & (sweep.runs["seed"] == 0)].iloc[0]
     assert row["final_loss"] == pytest.approx(single.run.final_loss, rel=1e-3)
 
 
 def test_evidence_holds_with_a_caveat_and_states_numbers():
-    result = engine.run(Params(learning_rate=1.0, steps=SWEEP_STEPS))
+    result = engine.run(default_params(SCENARIO, learning_rate=1.0, steps=SWEEP_STEPS, batching="Full batch"))
     sweep = engine.sweep(SWEEP_STEPS, "Full batch")
     summary = engine.high_rate_summary(sweep)
     assert summary.not_converged and summary.spiked == summary.runs
     assert summary.nonfinite == 0 and summary.kept_climbing == 0
-    evidence = engine.evidence(result, sweep)
+    # evidence() reads the engine's cached sweep and summary: the same ones.
+    assert engine.sweep_summary(SWEEP_STEPS, "Full batch") == summary
+    evidence = engine.evidence(result)
     assert evidence.verdict == "holds with a caveat"
     assert f"{result.run.peak_loss:.3g}" in evidence.findings[0]
     assert f"{result.run.dead_units} of {engine.TOTAL_UNITS}" in evidence.findings[1]
@@ -131,15 +136,15 @@ def test_verdict_rules():
 
 
 def test_new_slider_values_do_not_retrace():
-    engine.run(Params())
+    engine.run(default_params(SCENARIO))
     engine.sweep(SWEEP_STEPS, "Full batch")
     # One trace for the page's 2-config shape, one for the sweep's 48 configs.
-    assert engine._run_trainer().trace_count() == 2
+    assert _run_trainer().trace_count() == 2
     for lr in (1e-4, 0.02, 5.0):
         for batching in engine.BATCHING_CHOICES:
             engine.run(Params(learning_rate=lr, steps=40, batching=batching, seed=11))
             engine.sweep(40, batching)
-    assert engine._run_trainer().trace_count() == 2
+    assert _run_trainer().trace_count() == 2
 
 
 def test_sweep_at_any_steps_equals_a_run_of_that_many_steps():
@@ -160,7 +165,7 @@ def test_params_are_validated():
     )
     for bad in bad_values:
         with pytest.raises(ValueError):
-            Params(**bad)
+            default_params(SCENARIO, **bad)
 
 
 def test_toml_controls_match_the_engine():
@@ -219,7 +224,7 @@ def test_show_code_reproduces_the_curves_in_a_fresh_process():
         assert dead == [result.run.dead_units, result.reference.dead_units], params
 
 
-def test_example_params_are_the_page_defaults():
-    question = engine_question()
-    defaults = {c.param: c.default for c in question.controls}
-    assert Params(**defaults) == engine.EXAMPLE_PARAMS
+def test_show_code_file_on_disk_is_the_defaults_code():
+    """reproduce.py runs as it is: its parameter block is what the defaults generate."""
+    assert engine.reproduction_code(default_params(SCENARIO)) == engine.REPRODUCE_FILE.read_text()
+    assert show_code.BLOCK_START in engine.REPRODUCE_FILE.read_text()

@@ -17,15 +17,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from content.questions import load_bank
+from scenarios import show_code
 from scenarios import sparse_gradients as engine
 from scenarios.sparse_gradients import SparseGradientsParams
+from scenarios.sparse_gradients.engine import _all_optimizers, _trainer
+from tests.bank_defaults import default_params, question_for
 
+SCENARIO = "sparse_gradients"
 SEEDS = (0, 1, 2)
 
 
-def _run(**kwargs) -> engine.SparseGradientsResult:
-    return engine.run(SparseGradientsParams(**kwargs))
+def _run(**overrides) -> engine.SparseGradientsResult:
+    """A run at the question's defaults with `overrides` applied."""
+    return engine.run(default_params(SCENARIO, **overrides))
 
 
 def test_same_params_give_bit_identical_results():
@@ -42,8 +46,8 @@ def test_new_slider_values_do_not_retrace():
     others = ((0.5, 50, 3, False), (0.93, 250, 77, True), (0.99, 1000, 9999, False))
     for sparsity, steps, seed, all_rare in others:
         _run(sparsity=sparsity, steps=steps, seed=seed, all_rare=all_rare)
-    assert [engine._trainer(key).trace_count() for key in engine.OPTIMIZER_KEYS] == [1] * 5
-    assert engine._all_optimizers().trace_count() == 1
+    assert [_trainer(key).trace_count() for key in engine.OPTIMIZER_KEYS] == [1] * 5
+    assert _all_optimizers().trace_count() == 1
 
 
 def test_learning_rate_zero_leaves_loss_and_weights_flat():
@@ -163,13 +167,17 @@ def test_keras_default_rates_barely_move_rare_weights_in_100_steps():
 
 
 def test_evidence_and_question_file_agree():
-    spread = engine.seed_spread()
     for seed in SEEDS:
-        mixed, control = _run(seed=seed), _run(seed=seed, all_rare=True)
-        evidence = engine.evidence(mixed, control, spread)
+        mixed = _run(seed=seed)
+        evidence = engine.evidence(mixed)
         assert evidence.verdict == "holds with a caveat"
         assert any(f"Adam {mixed.row('adam')['learning_rate']:g} (final loss" in f for f in evidence.findings)
-    question = load_bank().by_id("q3_sparse_gradients")
+        # evidence() read the engine's cached control: the all-rare run of the same settings.
+        control = engine.control_run(mixed.params)
+        assert control.params == dataclasses.replace(mixed.params, all_rare=True)
+        assert engine.control_run(mixed.params) is control
+        assert f"(floor {control.least_squares_rare_error:.3f})" in " ".join(evidence.findings)
+    question = question_for(SCENARIO)
     correct = question.choices[question.correct_choice].text
     assert "Adagrad" in correct and "Adam" in correct and "SGD lags" in correct
     assert any(f.startswith("Sparse updates:") for f in evidence.findings)
@@ -182,19 +190,24 @@ def test_params_are_validated():
                 dict(steps=engine.MAX_STEPS + 1), dict(steps=100.5), dict(seed=-1), dict(seed="3"),
                 dict(sparsity="0.9"), dict(all_rare="yes")):
         with pytest.raises(ValueError):
-            SparseGradientsParams(**bad)
+            default_params(SCENARIO, **bad)
 
 
-def test_example_params_are_the_page_defaults():
-    question = load_bank().by_id("q3_sparse_gradients")
-    defaults = {control.param: control.default for control in question.controls}
-    assert {**defaults, "all_rare": False} == dataclasses.asdict(engine.EXAMPLE_PARAMS)
+def test_the_defaults_are_a_mixed_run():
+    """The TOML sets the sliders; `all_rare` is no slider: the page's own run has mixed features."""
+    assert default_params(SCENARIO).all_rare is False
+
+
+def test_show_code_file_on_disk_is_the_defaults_code():
+    """reproduce.py runs as it is: its parameter block is what the defaults generate (tuned rates included)."""
+    assert engine.reproduction_code(default_params(SCENARIO)) == engine.REPRODUCE_FILE.read_text()
+    assert show_code.BLOCK_START in engine.REPRODUCE_FILE.read_text()
 
 
 # The page's default; dense features (sparsity 0.5) at the low end of the grids, 150 steps;
 # the all-rare control. One fresh process each (TF's import dominates: ~4 s), in parallel.
 CODE_CONFIGS = (
-    engine.EXAMPLE_PARAMS,
+    default_params(SCENARIO),
     SparseGradientsParams(sparsity=0.5, steps=150, seed=2),
     SparseGradientsParams(sparsity=0.9, steps=100, seed=5, all_rare=True),
 )

@@ -17,14 +17,14 @@ from ui import layout
 # Up to ~240 kB a result (1,000 steps, pickled): 160 entries stay under ~40 MB.
 @st.cache_data(max_entries=160, show_spinner="Training Adam at this rate and at the default…")
 def run(learning_rate: float, steps: int, batching: str, seed: int) -> engine.AdamHighLearningRateResult:
-    return engine.run(engine.AdamHighLearningRateParams(
-        learning_rate=learning_rate, steps=steps, batching=batching, seed=seed,
-    ))
+    return engine.run(engine.Params(learning_rate=learning_rate, steps=steps, batching=batching, seed=seed))
 
 
-@st.cache_data(max_entries=256, show_spinner="Training at 16 learning rates from 3 starts…")
 def sweep(steps: int, batching: str) -> engine.SweepResult:
-    return engine.sweep(steps, batching)
+    """The engine's cached sweep: the one `engine.evidence` reads too (no copy, never derived twice)."""
+    with st.spinner(f"Training at {len(engine.SWEEP_LEARNING_RATES)} learning rates "
+                    f"from {len(engine.SWEEP_SEEDS)} starts…"):
+        return engine.sweep(steps, batching)
 
 
 def _loss(value: float) -> str:
@@ -63,7 +63,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     if this.first_nonfinite_step is not None:
         st.error(f"The loss became non-finite at step {this.first_nonfinite_step}; the run stopped there.")
 
-    title = f"Adam on a 3-feature regression, {batching.lower()}, seed {seed}"
+    title = f"Adam on a {engine.N_FEATURES}-feature regression, {batching.lower()}, seed {seed}"
     layout.show_chart(
         charts.loss_curves(result.curve, title=title, style=style),
         alt_text="Loss curves. " + charts.alt_text_for_curves(result.curve),
@@ -107,4 +107,4 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         f"(data of seed {engine.SWEEP_SEEDS[0]}); whiskers span min to max. "
         f"Lowest median final loss: {best_final:.3g} at learning rate {best_rate:g}."
     )
-    return engine.evidence(result, sweep_result)
+    return engine.evidence(result)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios._tf import tensorflow
-from scenarios.evidence import Evidence, Verdict
+from scenarios.grids import log_grid
 from scenarios.training import BatchRun, CompiledTrainer, glorot_uniform
 
 N_EXAMPLES = 256
@@ -51,23 +51,23 @@ MAX_LEARNING_RATE = 10.0
 REFERENCE_LEARNING_RATE = 0.001  # Keras' default for Adam
 Batching = Literal["Full batch", "Mini-batch"]
 BATCHING_CHOICES: tuple[Batching, ...] = ("Full batch", "Mini-batch")
+# The loss of always predicting the mean of y: 1.0, since y is standardised.
+MEAN_PREDICTOR_LOSS = 1.0
 
 # The sweep: the slider's own grid (1-2-5 per decade, 1e-4 ... 10), so the
 # page's learning rate is always one of the swept points.
-SWEEP_LEARNING_RATES: tuple[float, ...] = tuple(
-    float(f"{m}e{e}") for e in range(-4, 2) for m in (1, 2, 5) if float(f"{m}e{e}") <= 10.0
-)
+SWEEP_LEARNING_RATES: tuple[float, ...] = log_grid(1e-4, MAX_LEARNING_RATE)
 SWEEP_SEEDS: tuple[int, ...] = (0, 1, 2)
-# "Very high" for the verdict: the top of the sweep.
-HIGH_LEARNING_RATE = 1.0
 
 
 @dataclass(frozen=True)
 class AdamHighLearningRateParams:
-    learning_rate: float = 1.0
-    steps: int = 300
-    batching: Batching = "Full batch"
-    seed: int = 0
+    """One run of the page. Defaults and slider ranges: the question's TOML."""
+
+    learning_rate: float
+    steps: int
+    batching: Batching
+    seed: int
 
     def __post_init__(self) -> None:
         rate = self.learning_rate
@@ -137,15 +137,9 @@ class SweepResult:
     runs: pd.DataFrame
 
     def __post_init__(self) -> None:
-        # The page shows these on every rerun; pandas takes ~10 ms for them, so
-        # they are derived once, with the sweep (and pickled with it by st.cache_data).
+        # The page shows this on every rerun; pandas takes ~10 ms for it, so it
+        # is derived once, with the sweep (which `sweep` caches).
         object.__setattr__(self, "_by_rate", self._aggregate())
-        object.__setattr__(self, "_summary", high_rate_summary(self))
-
-    @property
-    def summary(self) -> HighRateSummary:
-        """`high_rate_summary(self)`, computed once."""
-        return self._summary
 
     def by_rate(self) -> pd.DataFrame:
         """Median, min and max over seeds of the final and peak loss, per learning rate."""
@@ -170,9 +164,6 @@ class SweepResult:
         table = self.by_rate()
         row = table.loc[table["final_median"].idxmin()]
         return float(row["learning_rate"]), float(row["final_median"])
-
-    def high_runs(self) -> pd.DataFrame:
-        return self.runs[self.runs["learning_rate"] >= HIGH_LEARNING_RATE]
 
 
 def series_names(learning_rate: float) -> tuple[str, str]:
@@ -370,10 +361,14 @@ def _dead_at(traces: np.ndarray, steps: int) -> np.ndarray:
     return traces[finite[-1]] if finite.size else np.zeros(traces.shape[1])
 
 
-@lru_cache(maxsize=64)
+# Every (steps, batching) the page's sliders offer fits (100 x 2): the page and
+# `evidence` read the same cached sweep, so it is never derived twice.
+@lru_cache(maxsize=256)
 def sweep(steps: int, batching: Batching) -> SweepResult:
     """Final and peak loss of every swept learning rate x seed after `steps` steps."""
-    AdamHighLearningRateParams(steps=steps, batching=batching)  # validates
+    # Validates steps and batching (the learning rate and seed are the sweep's own).
+    AdamHighLearningRateParams(learning_rate=REFERENCE_LEARNING_RATE, steps=steps, batching=batching,
+                               seed=SWEEP_SEEDS[0])
     batch = _sweep_curves(batching)
     rows = []
     for b, (rate, seed) in enumerate(SWEEP_CONFIGS):
@@ -393,276 +388,11 @@ def sweep(steps: int, batching: Batching) -> SweepResult:
     return SweepResult(steps=steps, batching=batching, runs=pd.DataFrame(rows))
 
 
-# ---------------------------------------------------------------- evidence
-
-# The loss of always predicting the mean of y: 1.0, since y is standardised.
-MEAN_PREDICTOR_LOSS = 1.0
-# "Prevents convergence": the high rates end at least this many times above
-# the best rate of the sweep.
-NOT_CONVERGED_FACTOR = 10.0
-# "Fell back": the final loss is at least this many times below the run's peak.
-FELL_BACK_FACTOR = 100.0
-
-
-@dataclass(frozen=True)
-class HighRateSummary:
-    """What the sweep's runs at learning rates >= HIGH_LEARNING_RATE did."""
-
-    runs: int
-    spiked: int  # peak > 1.5 x the starting loss
-    nonfinite: int
-    ended_higher: int  # final loss above the starting loss (or non-finite)
-    fell_back: int  # finite, and the final loss >= FELL_BACK_FACTOR below the peak
-    kept_climbing: int  # non-finite, or ended higher without falling back
-    median_peak_ratio: float  # peak / initial loss
-    median_final: float
-    min_final: float
-    max_final: float
-    median_dead: float
-    median_dead_last_layer: float
-    best_rate: float
-    best_final: float
-    best_dead: float  # median dead ReLUs at the best rate
-    best_dead_last_layer: float
-
-    @property
-    def not_converged(self) -> bool:
-        return self.best_rate < HIGH_LEARNING_RATE and (
-            self.median_final >= NOT_CONVERGED_FACTOR * self.best_final
-        )
-
-
-def high_rate_summary(sweep_result: SweepResult) -> HighRateSummary:
-    high = sweep_result.high_runs()
-    finite = high["nonfinite_step"] < 0
-    ended_higher = ~finite | (high["final_loss"] > high["initial_loss"])
-    fell_back = finite & (high["final_loss"] * FELL_BACK_FACTOR <= high["peak_loss"])
-    best_rate, best_final = sweep_result.best_rate()
-    best_runs = sweep_result.runs[sweep_result.runs["learning_rate"] == best_rate]
-    return HighRateSummary(
-        runs=len(high),
-        spiked=int((high["peak_loss"] > 1.5 * high["initial_loss"]).sum()),
-        nonfinite=int((~finite).sum()),
-        ended_higher=int(ended_higher.sum()),
-        fell_back=int(fell_back.sum()),
-        kept_climbing=int((ended_higher & ~fell_back).sum()),
-        median_peak_ratio=float((high["peak_loss"] / high["initial_loss"]).median()),
-        median_final=float(high["final_loss"].median()),
-        min_final=float(high["final_loss"].min()),
-        max_final=float(high["final_loss"].max()),
-        median_dead=float(high["dead_units"].median()),
-        median_dead_last_layer=float(high["dead_last_layer"].median()),
-        best_rate=best_rate,
-        best_final=best_final,
-        best_dead=float(best_runs["dead_units"].median()),
-        best_dead_last_layer=float(best_runs["dead_last_layer"].median()),
-    )
-
-
-def verdict(summary: HighRateSummary) -> Verdict:
-    """The seed answer: overshoot, oscillation or an increase, and no convergence.
-
-    contradicted: the high rates reach a loss near the sweep's best.
-    holds: they overshoot and most keep climbing (or go NaN).
-    holds with a caveat: they fail to converge, but most fall back from
-    their spike and stall (or never overshoot at all).
-    """
-    if not summary.not_converged:
-        return "contradicted"
-    overshoot = 2 * summary.spiked >= summary.runs
-    if overshoot and 2 * summary.kept_climbing > summary.runs:
-        return "holds"
-    return "holds with a caveat"
-
-
-def _ratio(value: float, reference: float) -> float:
-    return value / reference if reference > 0 else float("inf")
-
-
-def _run_sentence(result: AdamHighLearningRateResult) -> str:
-    p, r = result.params, result.run
-    text = (
-        f"At learning rate {p.learning_rate:g} ({p.batching.lower()}, seed {p.seed}) the loss "
-        f"started at {r.initial_loss:.3g}"
-    )
-    if p.steps == 0:
-        return text + " (no steps were run)."
-    if r.peak_loss > r.initial_loss:
-        text += f", peaked at {r.peak_loss:.3g} at step {r.peak_step}"
-    else:
-        text += ", never went above that"
-    if r.first_nonfinite_step is not None:
-        return text + f" and became non-finite at step {r.first_nonfinite_step}; the run stopped there."
-    return (
-        text + f" and ended at {r.final_loss:.3g} after {p.steps} steps; "
-        f"it went up on {r.rises} of {p.steps} steps."
-    )
-
-
-def evidence(result: AdamHighLearningRateResult, sweep_result: SweepResult) -> Evidence:
-    """Does a very high learning rate overshoot, oscillate/increase, and prevent convergence?"""
-    s = sweep_result.summary
-    ref = result.reference
-    dead_layers = " and ".join(
-        f"{d} in hidden layer {i}" for i, d in enumerate(result.run.dead_per_layer, start=1)
-    )
-    high_rates = [r for r in SWEEP_LEARNING_RATES if r >= HIGH_LEARNING_RATE]
-    findings = (
-        _run_sentence(result),
-        f"At the end of that run {result.run.dead_units} of {TOTAL_UNITS} ReLUs were dead (output 0 "
-        f"for all {N_EXAMPLES} training inputs: {dead_layers}); the most dead at once was "
-        f"{result.most_dead}, at step {result.most_dead_step}. At the default learning rate "
-        f"{REFERENCE_LEARNING_RATE:g} the loss went from {ref.initial_loss:.3g} to "
-        f"{ref.final_loss:.3g}, with {ref.dead_units} dead ReLU{'' if ref.dead_units == 1 else 's'} "
-        f"at the end.",
-        f"In the sweep ({len(SWEEP_LEARNING_RATES)} learning rates × {len(SWEEP_SEEDS)} initial weights, "
-        f"{sweep_result.steps} steps, {sweep_result.batching.lower()}) the lowest median final loss was "
-        f"{s.best_final:.3g}, at learning rate {s.best_rate:g}. At learning rates "
-        f"{', '.join(f'{r:g}' for r in high_rates)} the final loss ranged from {s.min_final:.3g} to "
-        f"{s.max_final:.3g} (median {s.median_final:.3g}, "
-        f"{_ratio(s.median_final, s.best_final):.3g}× the best; "
-        f"predicting the mean of y everywhere scores {MEAN_PREDICTOR_LOSS:g}).",
-        f"Of those {s.runs} high-rate runs, {s.spiked} spiked above their starting loss (median peak "
-        f"{s.median_peak_ratio:.3g}× the start), {s.nonfinite} went NaN or Inf, {s.ended_higher} ended "
-        f"above where they started, and {s.fell_back} fell back by {FELL_BACK_FACTOR:g}× or more from "
-        f"their peak.",
-        f"The high-rate runs ended with a median of {s.median_dead:g} of {TOTAL_UNITS} ReLUs dead, "
-        f"{s.median_dead_last_layer:g} of the last hidden layer's {HIDDEN_UNITS} (at learning rate "
-        f"{s.best_rate:g}: {s.best_dead:g} and {s.best_dead_last_layer:g}). A dead unit's own weights get "
-        f"zero gradient; with the whole last hidden layer dead the network outputs a constant and "
-        f"cannot beat predicting the mean.",
-    )
-    outcome = verdict(s)
-    if outcome == "contradicted":
-        conclusion = (
-            f"The high learning rates reached a median final loss of {s.median_final:.3g}, "
-            f"{_ratio(s.median_final, s.best_final):.3g}× the best rate's: here they did not prevent "
-            f"convergence."
-        )
-    elif outcome == "holds":
-        conclusion = (
-            f"So the loss overshot and {s.kept_climbing} of {s.runs} high-rate runs kept climbing or "
-            f"blew up, as the seed answer says."
-        )
-    elif 2 * s.spiked < s.runs:
-        conclusion = (
-            f"The high learning rates did not converge, but only {s.spiked} of {s.runs} runs went above "
-            f"their starting loss: they stalled rather than overshooting."
-        )
-    else:
-        conclusion = (
-            f"So the loss overshoots, goes up and down and does not converge, as the seed answer says; "
-            f"but {s.runs - s.kept_climbing} of {s.runs} high-rate runs did not keep climbing: "
-            f"{s.fell_back} fell back by {FELL_BACK_FACTOR:g}× or more from their spike, and all "
-            f"{s.runs} still ended at least {_ratio(s.min_final, s.best_final):.3g}× above the best "
-            f"rate's loss."
-        )
-    return Evidence(verdict=outcome, findings=(*findings, conclusion))
-
-
-def warm_up() -> None:
+def warm_up(params: AdamHighLearningRateParams) -> None:
     """Compile the loop for a run and for the sweep; train both sweeps."""
-    run(AdamHighLearningRateParams())
-    for batching in ("Full batch", "Mini-batch"):
+    run(params)
+    for batching in BATCHING_CHOICES:
         _sweep_curves(batching)
 
 
 # The page's default slider values (benchmarks use them).
-EXAMPLE_PARAMS = AdamHighLearningRateParams(learning_rate=1.0, steps=300, batching="Full batch", seed=0)
-
-
-def reproduction_code(params: AdamHighLearningRateParams) -> str:
-    """Self-contained eager TensorFlow that prints the page's two loss curves.
-
-    Same NumPy draws for the data, the initial weights and the mini-batch
-    order; a fresh `tf.keras.optimizers.Adam` per run in a plain Python
-    loop. Where the engine trains a mini-batch through a 0/8 sample-weight
-    mask over all 256 rows (so one compiled graph serves both batchings),
-    this code slices the 32 rows out, which is the same mean. Like every
-    scenario's code, its last line of output is JSON mapping each plotted
-    series to its losses.
-    """
-    this_run, reference = series_names(params.learning_rate)
-    mini_batch = params.batching == "Mini-batch"
-    return f'''import json
-
-import numpy as np
-import tensorflow as tf
-
-seed = {int(params.seed)}
-steps = {int(params.steps)}
-mini_batch = {mini_batch!r}  # {params.batching}
-
-# Data: {N_EXAMPLES} examples with {N_FEATURES} features and a smooth nonlinear target,
-# standardised so that always predicting the mean scores a loss of exactly 1.
-rng = np.random.default_rng([seed, 0])
-x = rng.standard_normal(({N_EXAMPLES}, {N_FEATURES}))
-directions = rng.standard_normal(({N_FEATURES}, 2)) / np.sqrt({N_FEATURES})
-z = x @ directions
-y = np.sin(2.0 * z[:, 0]) + 0.5 * z[:, 1] ** 2
-y = (y - y.mean()) / y.std()
-x, y = x.astype(np.float32), y[:, None].astype(np.float32)
-
-# Initial weights: Glorot-uniform kernels and zero biases, drawn once and
-# shared by both runs.
-rng = np.random.default_rng([seed, 1])
-initial_weights = []
-for fan_in, fan_out in {_layer_sizes()!r}:
-    limit = np.sqrt(6.0 / (fan_in + fan_out))
-    initial_weights.append(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32))
-    initial_weights.append(np.zeros(fan_out, np.float32))
-
-# Mini-batches: each epoch a fresh shuffle of the {N_EXAMPLES} examples, cut into
-# batches of {MINI_BATCH_SIZE}; step i trains on batches[i].
-rng = np.random.default_rng([seed, 2])
-batches = []
-while len(batches) < steps:
-    batches.extend(rng.permutation({N_EXAMPLES}).reshape(-1, {MINI_BATCH_SIZE}))
-
-loss_fn = tf.keras.losses.MeanSquaredError()
-
-
-def dead_relus(model):
-    """Hidden units that output 0 for every training input."""
-    h, dead = x, 0
-    for layer in model.layers[:-1]:
-        h = layer(h)
-        dead += int(tf.reduce_sum(tf.cast(~tf.reduce_any(h > 0, axis=0), tf.int32)))
-    return dead
-
-
-def train(learning_rate):
-    """The full-data loss before each update, then after the last one."""
-    model = tf.keras.Sequential([
-        tf.keras.Input(({N_FEATURES},)),
-        tf.keras.layers.Dense({HIDDEN_UNITS}, activation="relu"),
-        tf.keras.layers.Dense({HIDDEN_UNITS}, activation="relu"),
-        tf.keras.layers.Dense(1),
-    ])
-    model.set_weights(initial_weights)
-    optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate)
-    losses = []
-    for step in range(steps + 1):
-        losses.append(float(loss_fn(y, model(x, training=True))))
-        if step == steps or not np.isfinite(losses[-1]):
-            break  # the last step, or the loss overflowed: stop there
-        rows = batches[step] if mini_batch else slice(None)
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y[rows], model(x[rows], training=True))
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-    print(f"learning rate {{learning_rate:g}}: {{dead_relus(model)}} of {TOTAL_UNITS} ReLUs dead at the end")
-    # A run that stopped early is padded with NaN, so every curve has steps + 1 points.
-    return losses + [float("nan")] * (steps + 1 - len(losses))
-
-
-# The chart's curves: this learning rate, then Adam's default 0.001.
-curves = {{
-    {this_run!r}: train({float(params.learning_rate)!r}),
-    {reference!r}: train({REFERENCE_LEARNING_RATE!r}),
-}}
-for name, losses in curves.items():
-    print(f"{{name}}: loss {{losses[0]:.4g}} at the start, peak {{np.nanmax(losses):.4g}}, "
-          f"{{losses[-1]:.4g}} at the end")
-print(json.dumps(curves))
-'''

@@ -107,6 +107,7 @@ def steps_to_converge_chart(
     sweep: pd.DataFrame,
     *,
     horizon: int,
+    converged_fraction: float,
     current_momentum: float,
     title: str,
     style: ChartStyle = ChartStyle(),
@@ -133,7 +134,7 @@ def steps_to_converge_chart(
                 "hovertemplate": "momentum %{x:g}: " + label + "<extra></extra>",
             })
     layout = base_layout(
-        style, title, "Momentum", "Steps until the loss stays below 1/1000 of its start",
+        style, title, "Momentum", f"Steps until the loss stays below {converged_fraction:g} of its start",
         hovermode="closest", showlegend=True,
         xaxis={"range": [-0.03, 1.02]}, yaxis={"rangemode": "tozero"},
         shapes=[hline(horizon, {"color": "#777777", "dash": "dot", "width": 1}),

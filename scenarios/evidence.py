@@ -17,3 +17,5 @@ class Evidence:
 
     verdict: Verdict
     findings: tuple[str, ...]
+    # "holds with a caveat" names its caveat in one sentence, shown above the numbers.
+    caveat: str = ""

@@ -8,18 +8,13 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
-from ui import routes
+from content.questions import load_bank
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-QUESTION_IDS = (
-    "q1_adam_high_learning_rate",
-    "q2_rmsprop_first_step",
-    "q3_sparse_gradients",
-    "q4_sgd_momentum",
-    "q5_nan_loss",
-)
-PAGES = {question_id: routes.question_file(question_id) for question_id in QUESTION_IDS}
+# Every question of the bank, in order: the tests iterate these, never a list of their own.
+QUESTION_IDS = tuple(question.id for question in load_bank().questions)
 # The first run of a page imports TensorFlow and compiles its loops.
 TIMEOUT = 180
 _frozen = False
@@ -30,10 +25,20 @@ def open_page(question_id: str | None = None, query: dict[str, str | list[str]] 
     for key, value in (query or {}).items():
         at.query_params[key] = value
     if question_id is not None:
-        at.switch_page(PAGES[question_id])
+        show_page(at, question_id)
     at.run()
     _freeze_gc_once_tensorflow_is_loaded()
     return at
+
+
+def show_page(at: AppTest, url_path: str) -> None:
+    """Open the page at this URL path on the next run, as a browser's address does.
+
+    `AppTest.switch_page` takes a script file, and every question page runs
+    the same one (app_pages/question.py); st.Page tells pages apart by the
+    hash of their url_path, so that is what the test sets.
+    """
+    at._page_hash = calc_hash(url_path)
 
 
 def _freeze_gc_once_tensorflow_is_loaded() -> None:

@@ -7,9 +7,13 @@ import json
 import plotly.graph_objects as go
 import pytest
 
+from content.questions import load_bank
 from scenarios import rmsprop_first_step as engine
-from tests.apptest_helpers import PAGES, clear_caches, errors, open_page, plotly_data
+from tests.apptest_helpers import QUESTION_IDS, clear_caches, errors, open_page, plotly_data
+from tests.bank_defaults import default_params, question_for
 from ui import routes
+
+Q2 = question_for("rmsprop_first_step").id
 
 
 @pytest.fixture(autouse=True)
@@ -23,10 +27,11 @@ def test_home_page_lists_every_question_without_tensorflow():
     assert errors(at) == []
     assert at.title[0].value == "Optimizer Explorer"
     links = [element.proto.label for element in at.get("page_link")]
-    assert len(links) == 5 and all(label.startswith("Question") for label in links)
+    bank = load_bank()
+    assert links == [f"Question {q.number}: {q.title}" for q in bank.questions]
 
 
-@pytest.mark.parametrize("question_id", list(PAGES))
+@pytest.mark.parametrize("question_id", list(QUESTION_IDS))
 def test_every_question_page_runs_and_reveals(question_id):
     at = open_page(question_id)
     assert errors(at) == []
@@ -44,37 +49,37 @@ def test_every_question_page_runs_and_reveals(question_id):
 
 
 def test_q2_seed_changes_printed_loss_to_the_engines_value():
-    at = open_page("q2_rmsprop_first_step")
+    at = open_page(Q2)
     metric = next(m for m in at.metric if m.label == "Printed loss")
-    assert float(metric.value) == engine.run(engine.RMSpropFirstStepParams(seed=42)).printed_loss
+    assert float(metric.value) == engine.run(default_params("rmsprop_first_step")).printed_loss
     before = plotly_data(at)
-    at.slider(key="q2_rmsprop_first_step:seed").set_value(1234).run()
+    at.slider(key=f"{Q2}:seed").set_value(1234).run()
     metric = next(m for m in at.metric if m.label == "Printed loss")
-    expected = engine.run(engine.RMSpropFirstStepParams(seed=1234)).printed_loss
+    expected = engine.run(default_params("rmsprop_first_step", seed=1234)).printed_loss
     assert float(metric.value) == expected
     assert plotly_data(at) != before
     assert at.query_params["seed"] in ("1234", ["1234"])
 
 
 def test_q2_slider_labels():
-    at = open_page("q2_rmsprop_first_step")
+    at = open_page(Q2)
     assert {s.label for s in at.slider} == {"Seed", "Steps"}
     assert [s.label for s in at.select_slider] == ["Learning rate"]
 
 
 def test_progress_shows_on_home_page():
-    at = open_page("q2_rmsprop_first_step")
-    at.radio(key="q2_rmsprop_first_step:prediction").set_value(1).run()
-    at.button(key="q2_rmsprop_first_step:reveal").click().run()
+    at = open_page(Q2)
+    correct = question_for("rmsprop_first_step").correct_choice
+    at.radio(key=f"{Q2}:prediction").set_value(correct).run()
+    at.button(key=f"{Q2}:reveal").click().run()
     at.switch_page(routes.HOME_FILE).run()
     captions = " ".join(c.value for c in at.caption)
     assert "Predicted right" in captions
 
 
-@pytest.mark.parametrize("question_id", list(PAGES))
+@pytest.mark.parametrize("question_id", list(QUESTION_IDS))
 def test_link_round_trip_reopens_the_same_configuration(question_id):
     """Click a preset, take the URL it leaves, open it fresh: same widgets, same charts."""
-    from content.questions import load_bank
     from ui.url_state import format_value
 
     question = load_bank().by_id(question_id)
@@ -98,17 +103,17 @@ def test_link_round_trip_reopens_the_same_configuration(question_id):
 
 def test_keras_state_survives_script_runs():
     """Streamlit would call keras.backend.clear_session() after every run (ui/keras_between_runs.py)."""
-    at = open_page("q2_rmsprop_first_step")
+    at = open_page(Q2)
     from keras.src.backend.common import global_state
 
     before = global_state.GLOBAL_STATE_TRACKER
-    at.slider(key="q2_rmsprop_first_step:seed").set_value(7).run()
+    at.slider(key=f"{Q2}:seed").set_value(7).run()
     assert errors(at) == []
     assert global_state.GLOBAL_STATE_TRACKER is before
 
 
 @pytest.mark.parametrize("projector", [False, True])
-@pytest.mark.parametrize("question_id", list(PAGES))
+@pytest.mark.parametrize("question_id", list(QUESTION_IDS))
 def test_every_chart_is_a_valid_plotly_figure(question_id, projector):
     """The app skips plotly's validation on every slider move (charts.figure); here it runs.
 
@@ -128,7 +133,7 @@ def test_every_chart_is_a_valid_plotly_figure(question_id, projector):
 
 @pytest.mark.parametrize("projector", [False, True])
 def test_charts_sit_side_by_side_except_on_a_projector(projector):
-    at = open_page("q4_sgd_momentum", {"projector": "1"} if projector else None)
+    at = open_page(question_for("momentum_valley").id, {"projector": "1"} if projector else None)
     assert errors(at) == []
     in_columns = sum(len(column.get("plotly_chart")) for column in at.columns)
     assert in_columns == (0 if projector else 4)

@@ -1,22 +1,25 @@
-"""The question bank: the five questions load, and broken files are named."""
+"""The question bank: every question loads, and broken files are named."""
 
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from content.questions import QUESTIONS_DIR, QuestionFileError, load_bank, load_question
+from tests.bank_defaults import question_for
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "shared" / "seed-questions.txt"
 
 
-def test_all_five_questions_load():
+def test_every_question_file_loads():
     bank = load_bank()
     assert bank.errors == ()
-    assert [q.number for q in bank.questions] == [1, 2, 3, 4, 5]
+    assert len(bank.questions) == len(list(QUESTIONS_DIR.glob("*.toml")))
+    assert [q.number for q in bank.questions] == sorted({q.number for q in bank.questions})
     for question in bank.questions:
         assert sum(c.correct for c in question.choices) == 1
         assert 3 <= len(question.choices) <= 4
@@ -24,24 +27,25 @@ def test_all_five_questions_load():
 
 
 def test_seed_text_is_kept_verbatim():
-    """The seed's question, hint and answer survive into the bank."""
+    """The seed's hint (quoted, labelled, beside what the runs show) and answer survive into the bank."""
     if not SEED_FILE.exists():
         pytest.skip("shared/seed-questions.txt is not beside this checkout")
     seed = SEED_FILE.read_text(encoding="utf-8")
     for question in load_bank().questions:
-        assert question.hint in seed
+        quoted = re.search(r"The original quiz's hint: “(.+?)”", question.hint)
+        assert quoted and quoted.group(1) in seed, question.id
         assert question.seed_answer in seed
 
 
 def test_question_code_is_formatted_python():
     """The seed squashed the snippet onto one line; the bank has real code."""
-    question = load_bank().by_id("q2_rmsprop_first_step")
-    compile(question.code, "q2", "exec")
+    question = question_for("rmsprop_first_step")
+    compile(question.code, question.id, "exec")
     assert question.code.count("\n") > 10
 
 
 def test_log_grid_contains_round_numbers():
-    lr = load_bank().by_id("q1_adam_high_learning_rate").control("lr")
+    lr = question_for("adam_high_learning_rate").control("lr")
     grid = lr.grid()
     assert grid[0] == pytest.approx(1e-4) and grid[-1] == pytest.approx(10.0)
     assert 0.001 in grid and 1.0 in grid
@@ -50,7 +54,7 @@ def test_log_grid_contains_round_numbers():
     assert all(math.log10(v) <= 1 for v in grid)
 
 
-GOOD = QUESTIONS_DIR / "q2_rmsprop_first_step.toml"
+GOOD = question_for("rmsprop_first_step").path
 
 
 def _broken(tmp_path: Path, old: str, new: str) -> Path:
@@ -64,7 +68,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "field", "problem"),
     [
-        ('id = "q2_rmsprop_first_step"\n', "", "id", "is missing"),
+        (f'id = "{GOOD.stem}"\n', "", "id", "is missing"),
         ("number = 2", 'number = "two"', "number", "must be an integer"),
         ("number = 2", "number = true", "number", "boolean"),
         ('title = "RMSprop\'s first printed loss"', 'title = "   "', "title", "must not be empty"),
@@ -105,10 +109,20 @@ def test_missing_and_undecodable_files(tmp_path):
 def test_one_broken_file_leaves_the_others_loading(tmp_path):
     for path in QUESTIONS_DIR.glob("*.toml"):
         shutil.copy(path, tmp_path / path.name)
-    (tmp_path / "q3_sparse_gradients.toml").write_text('id = "x"\n', encoding="utf-8")
+    good = load_bank().questions
+    broken = good[len(good) // 2]
+    (tmp_path / broken.path.name).write_text('id = "x"\n', encoding="utf-8")
     bank = load_bank(tmp_path)
-    assert [q.number for q in bank.questions] == [1, 2, 4, 5]
-    assert bank.error_for("q3_sparse_gradients.toml").field == "number"
+    assert [q.number for q in bank.questions] == [q.number for q in good if q is not broken]
+    assert bank.error_for(broken.path.name).field == "number"
+
+
+def test_unknown_scenario_and_main_control_are_named(tmp_path):
+    for old, new, field in (('scenario = "rmsprop_first_step"', 'scenario = "no_such_scenario"', "scenario"),
+                            ('main_control = "seed"', 'main_control = "nope"', "main_control")):
+        with pytest.raises(QuestionFileError) as error:
+            load_question(_broken(tmp_path, old, new))
+        assert error.value.field == field
 
 
 def test_duplicate_ids_are_rejected(tmp_path):

@@ -14,15 +14,17 @@ from typing import Any
 import streamlit as st
 
 from content.questions import Control, Preset, Question
-from ui import url_state
+from ui import layout, routes, url_state
 
 _VISIT_KEY = "_page_visit"
 
 
 def start_page_visit(page_path: str) -> None:
     """Called by app.py each run: a new page visit lets the URL set the controls."""
-    if st.session_state.get("_current_page") != page_path:
-        st.session_state["_current_page"] = page_path
+    if routes.current_page_id() != page_path:
+        if routes.current_page_id() is not None:
+            layout.forget_projector_warning()
+        routes.remember_current_page(page_path)
         st.session_state.pop(_VISIT_KEY, None)
 
 

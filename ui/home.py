@@ -1,11 +1,11 @@
-"""The home page: what the app is, and the five questions with progress."""
+"""The home page: what the app is, and every question of the bank with progress."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from ui import routes
 from ui.quiz import progress, question_bank
-from ui.routes import question_file
 
 
 def _status(question_id: str, correct: int) -> str:
@@ -20,20 +20,20 @@ def _status(question_id: str, correct: int) -> str:
 
 
 def home_page() -> None:
+    bank = question_bank()
     st.title("Optimizer Explorer")
     st.markdown(
-        "Five quiz questions about neural-network optimizers, each turned into a live "
+        "Quiz questions about neural-network optimizers, each turned into a live "
         "TensorFlow experiment. Read the question, commit to a prediction, move the "
         "sliders to rerun real `tf.keras` optimizers, then reveal the answer — and see "
         "whether the quiz's original answer survives the experiment."
     )
-    bank = question_bank()
     done = 0
     for question in bank.questions:
         status = _status(question.id, question.correct_choice)
         done += status.startswith(("Predicted right", "Predicted wrong", "Answer"))
         with st.container(border=True):
-            st.page_link(question_file(question.id),
+            st.page_link(routes.question_page(question),
                          label=f"Question {question.number}: {question.title}", icon=":material/quiz:")
             st.caption(f"{status} · {question.question}")
     st.progress(done / max(len(bank.questions), 1),

@@ -11,8 +11,11 @@ from urllib.parse import quote
 import streamlit as st
 
 from charts import ChartStyle
+from ui import url_state
 
-PROJECTOR_KEY = "projector"
+PROJECTOR_KEY = url_state.PROJECTOR_KEY
+# A bad `?projector=` value: shown on the page it was opened on.
+_PROJECTOR_WARNING_KEY = "_projector_warning"
 
 _PROJECTOR_CSS = """
 <style>
@@ -36,7 +39,20 @@ def is_projector() -> bool:
 def init_projector_from_url() -> None:
     """Read `?projector=1` once per session (the toggle owns it after that)."""
     if PROJECTOR_KEY not in st.session_state:
-        st.session_state[PROJECTOR_KEY] = st.query_params.get(PROJECTOR_KEY, "0") in ("1", "true", "on")
+        on, warning = url_state.read_projector(st.query_params.get_all(PROJECTOR_KEY))
+        st.session_state[PROJECTOR_KEY] = on
+        if warning:
+            st.session_state[_PROJECTOR_WARNING_KEY] = warning
+
+
+def show_projector_warning() -> None:
+    """The warning for a bad `?projector=` value, until the visitor moves to another page."""
+    if warning := st.session_state.get(_PROJECTOR_WARNING_KEY):
+        st.warning(warning, icon=":material/warning:")
+
+
+def forget_projector_warning() -> None:
+    st.session_state.pop(_PROJECTOR_WARNING_KEY, None)
 
 
 def sync_projector_to_url() -> None:

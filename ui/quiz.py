@@ -7,16 +7,15 @@ own runs give on it, and the explanation.
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
+import random
+import secrets
 
 import streamlit as st
 
-from content.questions import Question, QuestionBank, load_bank
+from content.questions import Question, QuestionBank, QuestionFileError, load_bank
 from scenarios.evidence import Evidence
-from ui import layout
+from ui import experiments, layout, routes, url_state
 from ui.controls import draw_controls
-from ui.routes import question_file
 
 VERDICT_STYLE = {
     "holds": ("success", ":material/check_circle:", "The experiment agrees with it."),
@@ -31,18 +30,40 @@ def question_bank() -> QuestionBank:
     return load_bank()
 
 
+_QUIZ_SEED_KEY = "_quiz_seed"
+
+
+def quiz_seed() -> tuple[int, str | None]:
+    """The seed of the choices' order, and a warning for a bad `?quiz_seed=`.
+
+    A good `?quiz_seed=N` in the link wins (a projector and a class that
+    open the same link agree); otherwise each browser session draws its
+    own once, so the order is stable while the session lasts.
+    """
+    from_url, warning = url_state.read_quiz_seed(st.query_params.get_all(url_state.QUIZ_SEED_KEY))
+    if from_url is not None:
+        st.session_state[_QUIZ_SEED_KEY] = from_url
+    seed = st.session_state.setdefault(_QUIZ_SEED_KEY, secrets.randbelow(url_state.MAX_QUIZ_SEED + 1))
+    return seed, warning
+
+
+def choice_order(question: Question, seed: int) -> list[int]:
+    """The choices' indices in the order shown: shuffled, the same for the same seed and question.
+
+    The bank lists the best-supported choice anywhere; without a shuffle its
+    place would give it away.
+    """
+    order = list(range(len(question.choices)))
+    random.Random(f"{seed}:{question.id}").shuffle(order)
+    return order
+
+
 def progress() -> dict[str, dict[str, object]]:
     """Per-question progress of this browser session."""
     return st.session_state.setdefault("progress", {})
 
 
-@cache
-def _experiment(scenario: str):
-    return importlib.import_module(f"ui.experiments.{scenario}")
-
-
-def _show_broken_question(question_id: str, bank: QuestionBank) -> None:
-    error = bank.error_for(f"{question_id}.toml")
+def _show_broken_question(question_id: str | None, error: QuestionFileError | None) -> None:
     st.title("This question could not be loaded")
     if error is None:
         st.error(f"There is no question file named {question_id}.toml.")
@@ -51,11 +72,16 @@ def _show_broken_question(question_id: str, bank: QuestionBank) -> None:
     st.info("The other questions still work: pick one in the menu.")
 
 
-def question_page(question_id: str) -> None:
+def question_page(question_id: str | None) -> None:
     bank = question_bank()
     question = bank.by_id(question_id)
     if question is None:
-        _show_broken_question(question_id, bank)
+        _show_broken_question(question_id, bank.error_for(f"{question_id}.toml"))
+        return
+    try:
+        experiment = experiments.load(question)
+    except QuestionFileError as error:
+        _show_broken_question(question_id, error)
         return
     state = progress().setdefault(question.id, {"prediction": None, "revealed": False})
 
@@ -67,25 +93,29 @@ def question_page(question_id: str) -> None:
     if st.toggle("Show hint", key=f"{question.id}:hint"):
         st.info(question.hint, icon=":material/lightbulb:")
 
+    seed, seed_warning = quiz_seed()
+    if seed_warning:
+        st.warning(seed_warning, icon=":material/warning:")
     labels = [choice.text for choice in question.choices]
+    # Options are the bank's indices, so the prediction means the same choice in any order.
     picked = st.radio(
-        "Your prediction", range(len(labels)), format_func=lambda i: labels[i],
+        "Your prediction", choice_order(question, seed), format_func=lambda i: labels[i],
         index=None, key=f"{question.id}:prediction",
     )
     state["prediction"] = picked
 
-    _experiment_and_answer(question, picked)
+    _experiment_and_answer(question, experiment, picked)
     _previous_next(question, bank)
 
 
 # A fragment: a slider move reruns only the experiment and the answer
 # below it (whose numbers come from the experiment), not the question.
 @st.fragment
-def _experiment_and_answer(question: Question, picked: int | None) -> None:
+def _experiment_and_answer(question: Question, experiment: experiments.Experiment, picked: int | None) -> None:
     state = progress()[question.id]
     st.header("Experiment")
     values = draw_controls(question)
-    evidence: Evidence = _experiment(question.scenario).show(question, values)
+    evidence: Evidence = experiment.show(question, values)
     layout.share_link()
 
     st.header("Answer")
@@ -102,11 +132,11 @@ def _previous_next(question: Question, bank: QuestionBank) -> None:
     left, right = st.columns(2)
     if index > 0:
         previous = bank.questions[index - 1]
-        left.page_link(question_file(previous.id), label=f"Previous: {previous.title}",
+        left.page_link(routes.question_page(previous), label=f"Previous: {previous.title}",
                        icon=":material/arrow_back:")
     if index + 1 < len(numbers):
         following = bank.questions[index + 1]
-        right.page_link(question_file(following.id), label=f"Next: {following.title}",
+        right.page_link(routes.question_page(following), label=f"Next: {following.title}",
                         icon=":material/arrow_forward:")
 
 
@@ -123,7 +153,7 @@ def _reveal(question: Question, picked: int | None, evidence: Evidence) -> None:
     st.subheader("The quiz's original answer")
     st.markdown(f"> {question.seed_answer}")
     kind, icon, headline = VERDICT_STYLE[evidence.verdict]
-    getattr(st, kind)(f"**Verdict: {evidence.verdict}.** {headline}", icon=icon)
+    getattr(st, kind)(f"**Verdict: {evidence.verdict}.** {evidence.caveat or headline}", icon=icon)
 
     st.subheader("What the experiment shows")
     st.markdown("\n".join(f"- {finding}" for finding in evidence.findings))

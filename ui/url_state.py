@@ -17,8 +17,14 @@ from typing import Any
 
 from content.questions import Control
 
+PROJECTOR_KEY = "projector"
+# The order of the choices: fixed for a given value, so a projector and a
+# class that open the same link see the same order. Not `seed`: that is a
+# control of several questions.
+QUIZ_SEED_KEY = "quiz_seed"
+MAX_QUIZ_SEED = 999_999
 # Keys every page understands besides its controls.
-APP_URL_KEYS = frozenset({"projector"})
+APP_URL_KEYS = frozenset({PROJECTOR_KEY, QUIZ_SEED_KEY})
 MAX_SHOWN_CHARS = 40
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -108,6 +114,29 @@ def read_url(
         if warning:
             warnings.append(warning)
     return UrlReading(values, tuple(warnings))
+
+
+def read_projector(raws: Sequence[str]) -> tuple[bool, str | None]:
+    """`?projector=1` (or true/yes/on); anything else is off, with a warning."""
+    if not raws:
+        return False, None
+    text = raws[0].strip().lower()
+    if text in TRUE_WORDS:
+        return True, None
+    if text in FALSE_WORDS:
+        return False, None
+    return False, f"'Projector mode' ({PROJECTOR_KEY}): {shown(raws[0])} is not on/off; using off."
+
+
+def read_quiz_seed(raws: Sequence[str]) -> tuple[int | None, str | None]:
+    """`?quiz_seed=N`, a whole number 0…MAX_QUIZ_SEED; None (a session's own order) otherwise."""
+    if not raws:
+        return None, None
+    text = raws[0].strip()
+    if text.isdigit() and int(text) <= MAX_QUIZ_SEED:
+        return int(text), None
+    return None, (f"'Order of the choices' ({QUIZ_SEED_KEY}): {shown(raws[0])} is not a whole number "
+                  f"from 0 to {MAX_QUIZ_SEED}; using this session's own order.")
 
 
 def format_value(control: Control, value: Any) -> str:

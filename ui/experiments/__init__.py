@@ -1,1 +1,81 @@
-"""One module per scenario id: draws that experiment and returns its Evidence."""
+"""One module per scenario: `ui/experiments/<scenario>.py` draws that experiment.
+
+Each offers `show(question, values) -> Evidence` (the `Experiment`
+protocol). `load(question)` imports it and the scenario's engine once per
+process and checks them against the question file: the engine offers the
+`scenarios.Scenario` surface, every control names a parameter of the
+engine's `Params`, and the engine accepts every value the control can
+take. A mismatch is a `QuestionFileError` naming the file and field, which
+the page shows like any broken question file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import threading
+from typing import Any, Protocol, runtime_checkable
+
+import scenarios
+from content.questions import Control, Question, QuestionFileError
+from scenarios.evidence import Evidence
+
+
+@runtime_checkable
+class Experiment(Protocol):
+    def show(self, question: Question, values: dict[str, Any]) -> Evidence:
+        """Draw the experiment for these `{engine param: value}`; return its evidence."""
+
+
+# Keyed by the whole parsed question: an edited file is a new question, checked again.
+_checked: dict[str, Experiment] = {}
+_lock = threading.Lock()
+
+
+def load(question: Question) -> Experiment:
+    """The question's experiment module, checked against its file (once per question)."""
+    key = repr(question)
+    with _lock:
+        if key not in _checked:
+            _checked[key] = _load_and_check(question)
+        return _checked[key]
+
+
+def _load_and_check(question: Question) -> Experiment:
+    def fail(field: str, problem: str) -> QuestionFileError:
+        return QuestionFileError(question.path, field, problem)
+
+    try:
+        engine = scenarios.load(question.scenario)
+        experiment = importlib.import_module(f"ui.experiments.{question.scenario}")
+    except (ImportError, TypeError) as error:
+        raise fail("scenario", f"{question.scenario!r} cannot be used: {error}") from None
+    if not isinstance(experiment, Experiment):
+        raise fail("scenario", f"ui/experiments/{question.scenario}.py has no show(question, values)")
+
+    fields = {field.name for field in dataclasses.fields(engine.Params)}
+    for i, control in enumerate(question.controls):
+        if control.param not in fields:
+            raise fail(f"controls[{i}].param",
+                       f"{control.param!r} is not a parameter of {question.scenario} ({', '.join(sorted(fields))})")
+    defaults = question.default_values()
+    try:
+        engine.Params(**defaults)
+    except (TypeError, ValueError) as error:
+        raise fail("controls", f"the defaults do not make {question.scenario} parameters: {error}") from None
+    for i, control in enumerate(question.controls):
+        for field, value in _extremes(control):
+            try:
+                engine.Params(**{**defaults, control.param: value})
+            except (TypeError, ValueError) as error:
+                raise fail(f"controls[{i}].{field}", f"{value!r} is refused by the engine: {error}") from None
+    return experiment
+
+
+def _extremes(control: Control) -> list[tuple[str, Any]]:
+    """The values at the edges of what a control offers, with the field that sets each."""
+    if control.kind == "choice":
+        return [("options", option) for option in control.options]
+    if control.kind == "toggle":
+        return [("kind", True), ("kind", False)]
+    return [("min", control.min), ("max", control.max)]

@@ -122,7 +122,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     st.subheader("Which momentum converges fastest?")
     fastest = comparison.fastest()
     sweep_figure = figures.steps_to_converge_chart(
-        comparison.frame(), horizon=comparison.horizon, current_momentum=momentum,
+        comparison.frame(), horizon=comparison.horizon, converged_fraction=engine.CONVERGED_FRACTION,
+        current_momentum=momentum,
         title=f"Steps to converge by momentum (same valley and learning rate, "
               f"up to {comparison.horizon} steps)",
         style=style,

@@ -130,7 +130,7 @@ class CompiledTrainer:
         self._lock = threading.Lock()
         self._ones: dict[int, Any] = {}
         optimizer.build(self.variables)
-        learning_rate_variable = optimizer._learning_rate  # noqa: SLF001
+        learning_rate_variable = optimizer._learning_rate
         # Every optimizer variable but the learning rate is state that a
         # fresh optimizer starts from its value right after build(): zero for
         # iterations, moments and velocity, but `initial_accumulator_value`
@@ -426,7 +426,7 @@ class ConfigAxisGroup:
         self._compiled = tf.function(self._run_all, autograph=False)
 
     def _run_all(self, initial_value, learning_rates, steps, x, y, batch_rows):
-        return [trainer._compiled(initial_value, learning_rates[k], steps, x, y, batch_rows)  # noqa: SLF001
+        return [trainer._compiled(initial_value, learning_rates[k], steps, x, y, batch_rows)
                 for k, trainer in enumerate(self.trainers)]
 
     def run(self, initial_value: np.ndarray, learning_rates: np.ndarray, steps: int, x: Any, y: Any,
@@ -439,7 +439,7 @@ class ConfigAxisGroup:
         args = _loop_arguments(initial_value, learning_rates, steps, x, y, batch_rows)
         with contextlib.ExitStack() as held:  # the trainers' variables are shared state
             for trainer in self.trainers:
-                held.enter_context(trainer._lock)  # noqa: SLF001
+                held.enter_context(trainer._lock)
             return [BatchRun.from_loop(losses, traces, steps) for losses, traces in self._compiled(*args)]
 
     def trace_count(self) -> int:

@@ -40,5 +40,5 @@ def keep_keras_state_between_runs() -> bool:
     if _ORIGINAL is None:
         log.warning("streamlit's script runner has no _clean_problem_modules: nothing replaced")
         return False
-    script_runner._clean_problem_modules = _clean_problem_modules_but_keras  # noqa: SLF001
+    script_runner._clean_problem_modules = _clean_problem_modules_but_keras
     return True

@@ -94,7 +94,7 @@ class Tally:
 
 def hash_teacher_key(teacher_key: str) -> str:
     """Hex SHA-256. The key has 256 random bits, so a fast hash is enough: no guessing list helps."""
-    return hashlib.sha256(teacher_key.encode("utf-8")).hexdigest()
+    return hashlib.sha256(teacher_key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _csv_cell(text: str) -> str:

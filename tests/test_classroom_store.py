@@ -209,7 +209,7 @@ def test_wrong_teacher_key_cannot_reveal_advance_export_or_end(store: ClassStore
     code, key = store.create_room(Q1)
     other_code, other_key = store.create_room(Q1)
     before = store.state(code)
-    bad_keys = [other_key, key + "x", key[:-1], "", None, 12345, secrets.token_urlsafe(32), "k" * 10_000]
+    bad_keys = [other_key, key + "x", key[:-1], "", None, 12345, secrets.token_urlsafe(32), "k" * 10_000, "\ud800"]
     for bad in bad_keys:
         for action in (lambda k: store.reveal(code, k), lambda k: store.vote_again(code, k),
                        lambda k: store.next_question(code, k, Q2), lambda k: store.end(code, k),

@@ -18,11 +18,17 @@ stops at its first non-finite loss; the rest of its curve is NaN.
 
 The variables and the optimizer are shared state, so runs are serialised
 with a lock: two sessions never interleave their resets and steps.
+
+Each loop is compiled once per trainer and per input signature, on purpose
+(`SignatureFunctions`): a trainer whose page run and sweep pass different
+numbers of configurations has one function for each, and neither can ever
+retrace.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,6 +96,55 @@ class BatchRun:
         return int(bad[0]) if bad.size else None
 
 
+class SignatureFunctions:
+    """One `tf.function` per input signature of one loop body, made on purpose and kept.
+
+    Calling it compiles `body` for the arguments' shapes and dtypes the first
+    time they are seen (a `tf.function` with that `input_signature`, so it
+    traces exactly once and can never retrace), and reuses that function
+    afterwards. Values are tensors, so a new slider value is a new call of
+    the same function. What varies a signature is fixed by a scenario's
+    code (how many configurations a call trains, the data's size), never by
+    a request: a trainer has one or two.
+
+    Each function is keyed by its own `functools.partial` of the body.
+    TensorFlow's frequent-retracing detector counts traces per Python code
+    object (`Function._get_key_for_call_stats`: a bound method is keyed by
+    its class's function's `__code__`), so every trainer's one-off trace of
+    `CompiledTrainer._run_batch` used to land in one shared count, and the
+    fifth trainer compiled by the warm-up printed "5 out of the last 6 calls
+    to <bound method CompiledTrainer._run_batch ...> triggered tf.function
+    retracing" although no function had retraced. A partial has no code
+    object of its own, so the detector keys it by itself: each function's
+    count is its own single trace, and a real retrace would still show.
+    """
+
+    def __init__(self, body: Callable[..., Any], **options: Any) -> None:
+        self._body = body
+        self._options = options
+        self._functions: dict[tuple[Any, ...], Any] = {}
+        self._lock = threading.Lock()  # not the trainer's: a group calls this while holding those
+
+    def __call__(self, *args: Any) -> Any:
+        tf = tensorflow()
+        flat = tf.nest.flatten(args)
+        key = tuple((tuple(t.shape), t.dtype) for t in flat)
+        function = self._functions.get(key)
+        if function is None:
+            with self._lock:
+                function = self._functions.get(key)
+                if function is None:
+                    signature = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), args)
+                    function = tf.function(functools.partial(self._body), input_signature=signature,
+                                           **self._options)
+                    self._functions[key] = function
+        return function(*args)
+
+    def trace_count(self) -> int:
+        """Traces over every signature: one per signature seen, unless something retraced."""
+        return sum(int(f.experimental_get_tracing_count()) for f in list(self._functions.values()))
+
+
 class CompiledTrainer:
     """Reusable compiled training loop over fixed variables and optimizer.
 
@@ -142,9 +197,7 @@ class CompiledTrainer:
         if jit_compile is None:
             jit_compile = use_xla()
         # autograph=False: the loops are explicit tf.while_loops already.
-        self._compiled = tf.function(
-            self._run_batch, jit_compile=jit_compile, autograph=False
-        )
+        self._compiled = SignatureFunctions(self._run_batch, jit_compile=jit_compile, autograph=False)
 
     # The compiled body. Python here runs once per trace, not per step.
     def _run_batch(self, initial_values, hyperparameter_values, steps, x, y, sample_weights):
@@ -272,7 +325,7 @@ class CompiledTrainer:
 
     def trace_count(self) -> int:
         """How many times the loop has been traced (a retrace is a bug)."""
-        return int(self._compiled.experimental_get_tracing_count())
+        return self._compiled.trace_count()
 
 
 def _loop_arguments(initial_value: Any, learning_rates: Any, steps: int, x: Any, y: Any,
@@ -345,7 +398,7 @@ class ConfigAxisTrainer:
         self._optimizer_initial = [tf.constant(v.numpy()) for v in self._optimizer_state]
         if jit_compile is None:
             jit_compile = use_xla()
-        self._compiled = tf.function(self._run, jit_compile=jit_compile, autograph=False)
+        self._compiled = SignatureFunctions(self._run, jit_compile=jit_compile, autograph=False)
 
     def _run(self, initial_value, learning_rates, steps, x, y, batch_rows):
         tf = tensorflow()
@@ -404,7 +457,7 @@ class ConfigAxisTrainer:
             return BatchRun.from_loop(*self._compiled(*args), steps)
 
     def trace_count(self) -> int:
-        return int(self._compiled.experimental_get_tracing_count())
+        return self._compiled.trace_count()
 
 
 class ConfigAxisGroup:
@@ -417,13 +470,12 @@ class ConfigAxisGroup:
     """
 
     def __init__(self, trainers: Sequence[ConfigAxisTrainer]) -> None:
-        tf = tensorflow()
         self.trainers = list(trainers)
         # Not compiled as one XLA program: each trainer's own compiled loop is
         # called from this graph, so the loops stay as fast as alone (one XLA
         # program of all five was 1.8x slower a step, measured) and
         # TensorFlow runs them side by side on the two cores.
-        self._compiled = tf.function(self._run_all, autograph=False)
+        self._compiled = SignatureFunctions(self._run_all, autograph=False)
 
     def _run_all(self, initial_value, learning_rates, steps, x, y, batch_rows):
         return [trainer._compiled(initial_value, learning_rates[k], steps, x, y, batch_rows)
@@ -443,4 +495,4 @@ class ConfigAxisGroup:
             return [BatchRun.from_loop(losses, traces, steps) for losses, traces in self._compiled(*args)]
 
     def trace_count(self) -> int:
-        return int(self._compiled.experimental_get_tracing_count())
+        return self._compiled.trace_count()

@@ -117,9 +117,13 @@ def test_a_configuration_that_blows_up_stops_alone():
     assert first is not None and np.all(np.isnan(both.losses[0, first + 1:]))
     assert np.all(np.isnan(both.traces[0, first + 1:]))
     assert both.first_nonfinite_step(1) is None
+    assert np.all(np.isfinite(both.losses[1]))
     alone, _ = _config_axis_trainer(lambda lr: tf.keras.optimizers.SGD(learning_rate=lr), rates[1:], x, y, 40)
-    np.testing.assert_array_equal(alone.run(np.zeros((1, 3)), rates[1:], 40, x, y, rows).losses[0],
-                                  both.losses[1])
+    # Not bit for bit: with one configuration instead of two, the einsum's
+    # matrix product may run another kernel (measured here: a last-bit
+    # difference from step 29 on, 3e-7 relative). The NaN beside it leaks nothing.
+    np.testing.assert_allclose(alone.run(np.zeros((1, 3)), rates[1:], 40, x, y, rows).losses[0],
+                               both.losses[1], rtol=1e-6)
 
 
 def test_a_group_of_trainers_gives_each_trainer_its_own_run():

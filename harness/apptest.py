@@ -1,0 +1,51 @@
+"""The app run in-process by `streamlit.testing.v1.AppTest`: no server, no browser.
+
+The names match `tests/apptest_helpers.py`, whose AppTest tests add the
+garbage-collector freeze the server's warm-up does.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from harness.server import ROOT
+
+APP = str(ROOT / "app.py")
+# The first run of a page imports TensorFlow and compiles its loops.
+TIMEOUT = 180
+
+
+def show_page(at: AppTest, url_path: str) -> None:
+    """Open the page at this URL path (a question's id) on the next run, as a browser's address does.
+
+    `AppTest.switch_page` takes a script file, and every question page runs
+    the same one; st.Page tells pages apart by the hash of their url_path.
+    """
+    at._page_hash = calc_hash(url_path)
+
+
+def run_app(url_path: str | None = None, query: dict[str, str | list[str]] | None = None) -> AppTest:
+    """A fresh AppTest of app.py with this query, run once on the page at `url_path` (home if None)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if url_path is not None:
+        show_page(at, url_path)
+    at.run()
+    return at
+
+
+def clear_caches() -> None:
+    """st.cache_data is shared by every AppTest in the process."""
+    st.cache_data.clear()
+
+
+def errors(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.exception]
+
+
+def plotly_data(at: AppTest) -> list[str]:
+    """The JSON spec of every plotly chart on the page (to see a redraw)."""
+    return [element.proto.spec for element in at.get("plotly_chart")]

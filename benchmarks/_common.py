@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness.server import ROOT
+
 RESULTS = ROOT / "benchmarks" / "results"
 
 

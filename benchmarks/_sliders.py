@@ -1,4 +1,8 @@
-"""The question bank's sliders as value grids, to move them to values not seen before."""
+"""Slider walks for the benchmarks: values not seen before, on the slider with room.
+
+The sliders' value grids themselves are `harness.sliders` (shared with the
+browser tests).
+"""
 
 from __future__ import annotations
 
@@ -6,39 +10,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from content.questions import Control, Question, load_bank
-
-SLIDER_KINDS = ("int", "float", "log")  # st.slider (int, float) and st.select_slider (log)
-
-
-def question(question_id: str) -> Question:
-    found = load_bank().by_id(question_id)
-    if found is None:
-        raise LookupError(f"no question {question_id!r} in assets/questions/")
-    return found
+from harness.sliders import default_index, grid, room_right, sliders
 
 
-def sliders(q: Question) -> list[Control]:
-    return [control for control in q.controls if control.kind in SLIDER_KINDS]
-
-
-def grid(control: Control) -> list[float]:
-    """Every value the slider can take, in order (what ArrowRight walks through)."""
-    if control.kind == "log":
-        return list(control.grid())
-    count = int(round((control.max - control.min) / control.step)) + 1
-    if control.kind == "int":
-        return [int(control.min + k * control.step) for k in range(count)]
-    return [round(control.min + k * control.step, 10) for k in range(count)]
-
-
-def default_index(control: Control) -> int:
-    values = grid(control)
-    return min(range(len(values)), key=lambda i: abs(values[i] - control.default))
-
-
-def room_right(control: Control) -> int:
-    """How many ArrowRight presses from the default before the slider is at its max."""
-    return len(grid(control)) - 1 - default_index(control)
+def questions(ids: list[str] | None = None) -> list[Question]:
+    """The bank's questions in order, or only those named (a part's `--pages`)."""
+    bank = load_bank().questions
+    if not ids:
+        return list(bank)
+    unknown = sorted(set(ids) - {q.id for q in bank})
+    if unknown:
+        raise SystemExit(f"no question {', '.join(unknown)} in the question bank")
+    return [q for q in bank if q.id in ids]
 
 
 @dataclass(frozen=True)
@@ -69,15 +52,15 @@ def upward_walk(q: Question) -> Iterator[Move]:
             return
 
 
-def pick_slider(q: Question, presses: int, preferred: str | None = None) -> Control:
+def pick_slider(q: Question, presses: int) -> Control:
     """A slider with room for `presses` ArrowRight presses from its default.
 
-    The preferred label first (the slider the browser tests move), then
-    "Seed" (same cost whatever its value), then the page's other sliders in
-    order: a slider pushed against its max would stop changing the chart.
+    The question's main control first (the slider the browser tests move),
+    then "Seed" (same cost whatever its value), then the page's other
+    sliders in order: a slider pushed against its max would stop changing
+    the chart.
     """
-    candidates = sliders(q)
-    order = sorted(candidates, key=lambda c: (c.label != preferred, c.label != "Seed"))
+    order = sorted(sliders(q), key=lambda c: (c.key != q.main_control_key, c.label != "Seed"))
     for control in order:
         if room_right(control) >= presses:
             return control

@@ -4,14 +4,15 @@ On a warm server (every page opened, then a wait until the server's CPU
 use drops, i.e. its background warm-up is done, and one untimed press on
 each page before its timed ones), for each question page, N times: focus a slider, press ArrowRight,
 and wait until the charts' data changed and the app is idle
-(`tests.e2e.browser.press_and_wait_for_redraw`). The time is taken around
+(`harness.browser.press_and_wait_for_redraw`). The time is taken around
 that call, so it also holds its two signature reads (a few ms of
 DevTools round trips).
 
-The slider: the one the browser tests move, unless it has no room for
-N + 1 presses to the right of its default (a slider at its max stops
-changing the chart), then "Seed", then the page's next slider
-(`benchmarks._sliders.pick_slider`). Each press is a value not seen before.
+The slider: the question's main control (the one the browser tests move),
+unless it has no room for N + 1 presses to the right of its default (a
+slider at its max stops changing the chart), then "Seed", then the page's
+next slider (`benchmarks._sliders.pick_slider`). Each press is a value not
+seen before.
 
 Figures: median and p95 per page (no target was set; shown as INFO).
 
@@ -27,27 +28,17 @@ from typing import Any
 
 from benchmarks import _common as c
 from benchmarks import _sliders
-from benchmarks._server import wait_until_quiet
+from benchmarks._proc import wait_until_quiet
+from content.questions import Question
+from harness.browser import FIRST_LOAD_MS, IDLE_MS, exceptions, launch_options, open_app, press_and_wait_for_redraw
+from harness.server import start_server, stop_server
 
 WARMUP_PRESSES = 1
 
 
-def preferred_sliders() -> dict[str, str]:
-    """The slider each browser test moves (tests/e2e/test_browser.py), if importable."""
-    try:
-        from tests.e2e.test_browser import SLIDER
-    except Exception:
-        return {}
-    return dict(SLIDER)
-
-
-def measure_page(page: Any, url: str, question_id: str, moves: int, preferred: str | None) -> dict[str, Any]:
-    from tests.e2e.browser import exceptions, open_app, press_and_wait_for_redraw
-    from tests.e2e.conftest import FIRST_LOAD_MS, IDLE_MS
-
-    q = _sliders.question(question_id)
-    control = _sliders.pick_slider(q, moves + WARMUP_PRESSES, preferred)
-    open_app(page, f"{url}/{question_id}", FIRST_LOAD_MS)
+def measure_page(page: Any, url: str, q: Question, moves: int) -> dict[str, Any]:
+    control = _sliders.pick_slider(q, moves + WARMUP_PRESSES)
+    open_app(page, f"{url}/{q.id}", FIRST_LOAD_MS)
     for _ in range(WARMUP_PRESSES):
         press_and_wait_for_redraw(page, control.label, "ArrowRight", timeout=FIRST_LOAD_MS)
     times = []
@@ -56,7 +47,7 @@ def measure_page(page: Any, url: str, question_id: str, moves: int, preferred: s
         press_and_wait_for_redraw(page, control.label, "ArrowRight", timeout=IDLE_MS)
         times.append(time.perf_counter() - started)
     return {
-        "page": question_id,
+        "page": q.id,
         "slider": control.label,
         "times_s": times,
         "median_ms": c.ms(c.median(times)),
@@ -69,38 +60,33 @@ def measure_page(page: Any, url: str, question_id: str, moves: int, preferred: s
 def main(argv: list[str] | None = None) -> c.PartResult:
     p = c.parser("Browser latency: slider key press until the chart is redrawn (Chromium, warm server).")
     p.add_argument("--moves", type=c.positive_int, default=10, help="timed key presses per page")
-    p.add_argument("--pages", nargs="*", help="only these question ids (default: all five)")
+    p.add_argument("--pages", nargs="*", help="only these question ids (default: every question in the bank)")
     args = p.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.cold_start import launch_browser
-    from tests.apptest_helpers import QUESTION_IDS
-    from tests.e2e.browser import open_app
-    from tests.e2e.conftest import FIRST_LOAD_MS, start_server, stop_server
-
     result = c.new_part("browser", {"moves": args.moves, "warmup_presses": WARMUP_PRESSES})
     if warning := c.busy_warning():
         c.note(result, warning)
-    pages = args.pages or list(QUESTION_IDS)
-    preferred = preferred_sliders()
+    questions = _sliders.questions(args.pages)
     table = c.Table(f"Key press -> chart redrawn and idle ({args.moves} presses per page, warm server)",
                     ["page", "slider", "median ms", "p95 ms", "max ms"])
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp, sync_playwright() as playwright:
-        browser = launch_browser(playwright)
+        browser = playwright.chromium.launch(**launch_options())
         process, url = start_server(Path(tmp) / "streamlit.log")
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             # Warm the server: every question page once (imports, compiles, per-server caches).
-            for question_id in pages:
-                print(f"… warming {question_id}", flush=True)
-                open_app(page, f"{url}/{question_id}", FIRST_LOAD_MS)
+            for q in questions:
+                print(f"… warming {q.id}", flush=True)
+                open_app(page, f"{url}/{q.id}", FIRST_LOAD_MS)
             waited = wait_until_quiet(process.pid)
             c.note(result, f"server quiet (background warm-up done) {waited:.1f} s after the last page opened")
-            for question_id in pages:
+            for q in questions:
+                question_id = q.id
                 print(f"… {question_id}", flush=True)
                 try:
-                    row = measure_page(page, url, question_id, args.moves, preferred.get(question_id))
+                    row = measure_page(page, url, q, args.moves)
                 except Exception as error:
                     c.note(result, f"{question_id}: {type(error).__name__}: {str(error)[:300]}")
                     for stat in ("median", "p95"):

@@ -1,6 +1,6 @@
 """Part 3 — cold start: a fresh `streamlit run app.py` until a student sees something.
 
-Per repetition, a new server (`tests.e2e.conftest.start_server`, the same
+Per repetition, a new server (`harness.server.start_server`, the same
 command the browser tests use, background warm-up on) in a Chromium that is
 already running (the browser's own start is not counted). The clock starts
 just before the process is spawned:
@@ -8,8 +8,8 @@ just before the process is spawned:
 * health: `/_stcore/health` answers (polled every 0.2 s by start_server);
 * home: the home page loaded in a new tab, its title visible and the
   script idle;
-* first chart: then `/q2_rmsprop_first_step` in another tab, until a plotly
-  chart with data is visible (the script may still be drawing the rest);
+* first chart: then the question bank's first question in another tab,
+  until a plotly chart with data is visible (the script may still be drawing the rest);
   the page's idle time is reported too.
 
 Figures: median over the fresh servers. Targets: home <= 3 s, first chart <= 10 s.
@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _common as c
+from content.questions import load_bank
+from harness.browser import FIRST_LOAD_MS, launch_options, wait_settled
+from harness.server import start_server, stop_server
 
 TARGET_HOME_S = 3.0
 TARGET_CHART_S = 10.0
-FIRST_QUESTION = "q2_rmsprop_first_step"
 
 # True once some plotly chart on the page holds a trace with points.
 CHART_WITH_DATA_JS = """
@@ -38,18 +40,7 @@ CHART_WITH_DATA_JS = """
 """
 
 
-def launch_browser(playwright: Any) -> Any:
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    if not CHROMIUM.exists():
-        raise RuntimeError(f"{CHROMIUM} is missing (apt-get install chromium); never `playwright install`")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-
-
-def one_cold_start(browser: Any, log_path: Path) -> dict[str, float]:
-    from tests.e2e.browser import wait_settled
-    from tests.e2e.conftest import FIRST_LOAD_MS, start_server, stop_server
-
+def one_cold_start(browser: Any, log_path: Path, first_question: str) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     started = time.perf_counter()
     process, url = start_server(log_path)
@@ -62,7 +53,7 @@ def one_cold_start(browser: Any, log_path: Path) -> dict[str, float]:
         home_s = time.perf_counter() - started
 
         question = context.new_page()
-        question.goto(f"{url}/{FIRST_QUESTION}")
+        question.goto(f"{url}/{first_question}")
         question.wait_for_function(CHART_WITH_DATA_JS, timeout=FIRST_LOAD_MS)
         chart_s = time.perf_counter() - started
         wait_settled(question, FIRST_LOAD_MS)
@@ -80,19 +71,20 @@ def main(argv: list[str] | None = None) -> c.PartResult:
 
     from playwright.sync_api import sync_playwright
 
-    result = c.new_part("cold", {"servers": args.servers})
+    first_question = load_bank().questions[0].id
+    result = c.new_part("cold", {"servers": args.servers, "first_question": first_question})
     if warning := c.busy_warning():
         c.note(result, warning)
     table = c.Table(f"Cold start, seconds from spawning `streamlit run app.py` ({args.servers} fresh servers)",
-                    ["server", "health s", "home s", f"first chart ({FIRST_QUESTION}) s", "that page idle s"])
+                    ["server", "health s", "home s", f"first chart ({first_question}) s", "that page idle s"])
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp, sync_playwright() as playwright:
-        browser = launch_browser(playwright)
+        browser = playwright.chromium.launch(**launch_options())
         try:
             for n in range(args.servers):
                 print(f"… fresh server {n + 1}/{args.servers}", flush=True)
                 try:
-                    run = one_cold_start(browser, Path(tmp) / f"streamlit-{n}.log")
+                    run = one_cold_start(browser, Path(tmp) / f"streamlit-{n}.log", first_question)
                 except Exception as error:
                     log = (Path(tmp) / f"streamlit-{n}.log").read_text()[-2000:]
                     c.note(result, f"server {n + 1}: {type(error).__name__}: {error}\n{log}")

@@ -1,13 +1,14 @@
 """Part 1 — the compiled engine against the question's code run eagerly.
 
-For every scenario in `ui.warmup.SCENARIOS` that offers `EXAMPLE_PARAMS`
-and `reproduction_code` (the contract in `scenarios/__init__.py`):
+For every question of the bank, its scenario (`scenarios.load`, the
+`scenarios.Scenario` surface) at the question's default values
+(`params = Params(**question.default_values())`):
 
-* eager: `exec` of `reproduction_code(EXAMPLE_PARAMS)` in this process,
+* eager: `exec` of `reproduction_code(params)` in this process,
   stdout captured — the student's plain Python loop over a real Keras
   optimizer. TensorFlow is imported before timing starts; building the
   model and optimizer is part of the student's code, so it is timed;
-* engine: `module.run(EXAMPLE_PARAMS)` — the app's compiled loop.
+* engine: `module.run(params)` — the app's compiled loop.
 
 First both must give the same numbers: every series of the eager code's
 last JSON line against the engine's `result.curve` (`np.allclose`,
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import io
 import json
 import time
@@ -40,17 +40,12 @@ from typing import Any
 import numpy as np
 
 from benchmarks import _common as c
+from content.questions import Question, load_bank
 
 TARGET_RATIO = 300.0
 RTOL = 1e-4
 # Seeds for the "new seed" column: within every seed slider's range, never a default.
 FRESH_SEED_BASE = 7000
-
-
-def scenario_names() -> tuple[str, ...]:
-    from ui.warmup import SCENARIOS
-
-    return SCENARIOS
 
 
 def run_eager(code: str, name: str) -> tuple[str, float]:
@@ -113,14 +108,9 @@ def compare(eager: dict[str, list[float]], curve: Any) -> Comparison:
     return Comparison(ok=not problems, max_relative_deviation=deviation, problems=problems)
 
 
-def has_contract(module: ModuleType) -> list[str]:
-    missing = [name for name in ("EXAMPLE_PARAMS", "reproduction_code", "run") if not hasattr(module, name)]
-    return missing
-
-
-def measure(name: str, engine_runs: int, eager_runs: int) -> dict[str, Any]:
-    module = importlib.import_module(f"scenarios.{name}")
-    params = module.EXAMPLE_PARAMS
+def measure(module: ModuleType, question: Question, engine_runs: int, eager_runs: int) -> dict[str, Any]:
+    name = question.scenario
+    params = module.Params(**question.default_values())  # the page as first opened
     code = module.reproduction_code(params)
 
     started = time.perf_counter()
@@ -149,6 +139,7 @@ def measure(name: str, engine_runs: int, eager_runs: int) -> dict[str, Any]:
     fresh_median = c.median(fresh_times) if fresh_times else None
     return {
         "scenario": name,
+        "question": question.id,
         "params": repr(params),
         "match": comparison.ok,
         "max_relative_deviation": comparison.max_relative_deviation,
@@ -170,41 +161,38 @@ def main(argv: list[str] | None = None) -> c.PartResult:
     p = c.parser("Compiled engine vs the question's eager code, per scenario.")
     p.add_argument("--engine-runs", type=c.positive_int, default=20, help="warm engine calls (median)")
     p.add_argument("--eager-runs", type=c.positive_int, default=3, help="timed eager runs (median)")
-    p.add_argument("--scenarios", nargs="*", help="only these scenario modules (default: all five)")
+    p.add_argument("--scenarios", nargs="*", help="only these scenarios (default: every question's)")
     args = p.parse_args(argv)
 
     result = c.new_part("engine", {"engine_runs": args.engine_runs, "eager_runs": args.eager_runs})
     if warning := c.busy_warning():
         c.note(result, warning)
+    import scenarios
     from scenarios._tf import tensorflow
 
     started = time.perf_counter()
     tensorflow()  # not counted: a student's notebook has TensorFlow imported already
     c.note(result, f"TensorFlow import (not counted): {time.perf_counter() - started:.1f} s")
 
-    names = args.scenarios or scenario_names()
+    questions = [q for q in load_bank().questions if not args.scenarios or q.scenario in args.scenarios]
     table = c.Table(
         f"Engine vs eager (engine: median of {args.engine_runs} warm calls; "
         f"eager: median of {args.eager_runs} runs)",
         ["scenario", "same numbers", "max rel dev", "engine 1st call ms", "engine ms",
          "engine new seed ms", "eager ms", "eager/engine", "eager/new seed"],
     )
-    for name in names:
+    for question in questions:
+        name = question.scenario
         try:
-            module = importlib.import_module(f"scenarios.{name}")
+            module = scenarios.load(name)
         except Exception as error:  # a scenario still being written must not stop the others
-            c.note(result, f"{name}: import failed ({type(error).__name__}: {error}); skipped")
+            c.note(result, f"{name}: cannot be used ({type(error).__name__}: {error}); skipped")
             result.figures.append(c.Figure(f"engine {name} eager/engine", None, "×", TARGET_RATIO,
-                                           at_most=False, note="import failed", skipped=True))
+                                           at_most=False, note="cannot be used", skipped=True))
             continue
-        if missing := has_contract(module):
-            c.note(result, f"{name}: no {', '.join(missing)} yet; skipped")
-            result.figures.append(c.Figure(f"engine {name} eager/engine", None, "×", TARGET_RATIO,
-                                           at_most=False, note=f"no {', '.join(missing)}", skipped=True))
-            continue
-        print(f"… {name}", flush=True)
+        print(f"… {name} ({question.id})", flush=True)
         try:
-            row = measure(name, args.engine_runs, args.eager_runs)
+            row = measure(module, question, args.engine_runs, args.eager_runs)
         except Exception as error:
             c.note(result, f"{name}: failed ({type(error).__name__}: {error})")
             result.figures.append(c.Figure(f"engine {name} eager/engine", None, "×", TARGET_RATIO,

@@ -1,10 +1,10 @@
 """Part 4 — peak memory of the server after a student has been everywhere.
 
 A fresh `streamlit run app.py` (background warm-up on, as deployed); one
-Chromium session opens the home page and the five question pages and, on
-each, moves every slider: focus, then ArrowRight a few times (ArrowLeft for
-a slider already at its max), each press waited out with
-`tests.e2e.browser.press_and_wait_for_redraw` (charts changed, script idle).
+Chromium session opens the home page and every question page of the bank
+and, on each, moves every slider: focus, then ArrowRight a few times
+(ArrowLeft for a slider without room for them), each press waited out with
+`harness.browser.press_and_wait_for_redraw` (charts changed, script idle).
 
 Figure: the server's peak resident memory, `VmHWM` from /proc/<pid>/status,
 plus the `VmHWM` of any child processes (a sum of peaks: an upper bound).
@@ -23,8 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import _common as c
-from benchmarks import _sliders
-from benchmarks._server import process_tree, status_kb, tree_kb
+from benchmarks._proc import process_tree, status_kb, tree_kb
+from content.questions import load_bank
+from harness.browser import (
+    FIRST_LOAD_MS,
+    IDLE_MS,
+    exceptions,
+    launch_options,
+    open_app,
+    press_and_wait_for_redraw,
+    wait_settled,
+)
+from harness.server import start_server, stop_server
+from harness.sliders import arrow_with_room, sliders
 
 TARGET_MB = 900.0
 HOME_HEADING = "Optimizer Explorer"
@@ -50,21 +61,16 @@ class RssSampler(threading.Thread):
 def visit_everything(page: Any, url: str, presses: int, result: c.PartResult) -> list[list[Any]]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    from tests.apptest_helpers import QUESTION_IDS
-    from tests.e2e.browser import exceptions, open_app, press_and_wait_for_redraw, wait_settled
-    from tests.e2e.conftest import FIRST_LOAD_MS, IDLE_MS
-
     rows: list[list[Any]] = []
     open_app(page, url, FIRST_LOAD_MS)
     page.get_by_role("heading", name=HOME_HEADING).wait_for(state="visible")
     rows.append(["home", 0, 0])
-    for question_id in QUESTION_IDS:
-        print(f"… {question_id}", flush=True)
-        open_app(page, f"{url}/{question_id}", FIRST_LOAD_MS)
-        q = _sliders.question(question_id)
+    for q in load_bank().questions:
+        print(f"… {q.id}", flush=True)
+        open_app(page, f"{url}/{q.id}", FIRST_LOAD_MS)
         pressed = unchanged = 0
-        for control in _sliders.sliders(q):
-            key = "ArrowRight" if _sliders.room_right(control) >= presses else "ArrowLeft"
+        for control in sliders(q):
+            key = arrow_with_room(control, presses)
             for _ in range(presses):
                 try:
                     press_and_wait_for_redraw(page, control.label, key, timeout=IDLE_MS)
@@ -73,10 +79,10 @@ def visit_everything(page: Any, url: str, presses: int, result: c.PartResult) ->
                     wait_settled(page, IDLE_MS)
                 pressed += 1
         if errors := exceptions(page):
-            c.note(result, f"{question_id}: exception on the page: {errors[0][:200]}")
+            c.note(result, f"{q.id}: exception on the page: {errors[0][:200]}")
         if unchanged:
-            c.note(result, f"{question_id}: {unchanged} presses left the charts unchanged")
-        rows.append([question_id, len(_sliders.sliders(q)), pressed])
+            c.note(result, f"{q.id}: {unchanged} presses left the charts unchanged")
+        rows.append([q.id, len(sliders(q)), pressed])
     return rows
 
 
@@ -94,15 +100,12 @@ def main(argv: list[str] | None = None) -> c.PartResult:
 
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.cold_start import launch_browser
-    from tests.e2e.conftest import start_server, stop_server
-
     result = c.new_part("memory", {"presses": args.presses, "xla": args.xla})
     if warning := c.busy_warning():
         c.note(result, warning)
     table = c.Table("Pages visited by one browser session", ["page", "sliders", "key presses"])
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp, sync_playwright() as playwright:
-        browser = launch_browser(playwright)
+        browser = playwright.chromium.launch(**launch_options())
         process, url = start_server(Path(tmp) / "streamlit.log")
         sampler = RssSampler(process.pid)
         sampler.start()

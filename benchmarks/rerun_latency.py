@@ -1,10 +1,10 @@
 """Part 2 — how long one Streamlit rerun takes when a slider moves (AppTest, no browser).
 
-Like the server: `ui.warmup.warm_all()` first compiles every scenario and
+Like the server: `ui.warmup.warm_all(bank)` first compiles every scenario and
 calls `gc.collect(); gc.freeze()` (a full collection with TensorFlow loaded
 takes ~0.5 s unfrozen, and Python still runs one now and then). Then for
-every question page:
-open it (`tests.apptest_helpers.open_page`, its first run is reported but
+every question page of the bank:
+open it (`harness.apptest.run_app`, its first run is reported but
 not counted), make a few untimed warm-up moves, then time `at.run()` after
 each of N slider moves.
 
@@ -29,6 +29,7 @@ from typing import Any
 
 from benchmarks import _common as c
 from benchmarks import _sliders
+from content.questions import Question, load_bank
 
 TARGET_P50_MS = 150.0
 TARGET_P95_MS = 400.0
@@ -39,12 +40,11 @@ def _set(at: Any, move: _sliders.Move, key: str) -> None:
     widget.set_value(move.value)
 
 
-def measure_page(question_id: str, moves: int, warmup_moves: int) -> dict[str, Any]:
-    from tests.apptest_helpers import errors, open_page, plotly_data
+def measure_page(q: Question, moves: int, warmup_moves: int) -> dict[str, Any]:
+    from harness.apptest import errors, plotly_data, run_app
 
-    q = _sliders.question(question_id)
     started = time.perf_counter()
-    at = open_page(question_id)
+    at = run_app(q.id)
     first_open = time.perf_counter() - started
     problems = [f"first run: {e}" for e in errors(at)]
 
@@ -71,7 +71,7 @@ def measure_page(question_id: str, moves: int, warmup_moves: int) -> dict[str, A
             times.append(elapsed)
             moved.append(f"{move.control.key}={move.value:g}")
     return {
-        "page": question_id,
+        "page": q.id,
         "first_open_s": first_open,
         "times_s": times,
         "moves": moved,
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> c.PartResult:
     p = c.parser("Streamlit rerun latency after a slider move, per question page (AppTest).")
     p.add_argument("--moves", type=c.positive_int, default=30, help="timed slider moves per page")
     p.add_argument("--warmup-moves", type=int, default=3, help="untimed moves per page first")
-    p.add_argument("--pages", nargs="*", help="only these question ids (default: all five)")
+    p.add_argument("--pages", nargs="*", help="only these question ids (default: every question in the bank)")
     args = p.parse_args(argv)
 
     # As in the tests: no background warm-up thread racing the measurement;
@@ -98,30 +98,29 @@ def main(argv: list[str] | None = None) -> c.PartResult:
     if warning := c.busy_warning():
         c.note(result, warning)
 
-    from tests import apptest_helpers
+    from harness.apptest import clear_caches
     from ui import warmup
 
     # AppTest's element accessors run outside a script thread: harmless, noisy.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 
     started = time.perf_counter()
-    warmup.warm_all()  # imports TensorFlow, compiles every scenario, gc.collect + gc.freeze
-    # The server freezes once, after its warm-up; open_page must not freeze again later.
-    apptest_helpers._frozen = True  # noqa: SLF001
+    warmup.warm_all(load_bank())  # imports TensorFlow, compiles every scenario, gc.collect + gc.freeze
     c.note(result, f"server-style warm-up (TF import + compile all + gc.freeze): "
                    f"{time.perf_counter() - started:.1f} s")
-    apptest_helpers.clear_caches()
+    clear_caches()
 
-    pages = args.pages or list(apptest_helpers.QUESTION_IDS)
+    questions = _sliders.questions(args.pages)
     table = c.Table(
         f"Rerun after a slider move (AppTest at.run(), {args.moves} new values per page)",
         ["page", "first open ms", "p50 ms", "p95 ms", "max ms", "runs", "sliders moved"],
     )
     everything: list[float] = []
-    for question_id in pages:
+    for q in questions:
+        question_id = q.id
         print(f"… {question_id}", flush=True)
         try:
-            row = measure_page(question_id, args.moves, args.warmup_moves)
+            row = measure_page(q, args.moves, args.warmup_moves)
         except Exception as error:
             c.note(result, f"{question_id}: failed ({type(error).__name__}: {error})")
             for stat in ("p50", "p95"):

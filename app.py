@@ -28,7 +28,7 @@ page = st.navigation({"Optimizer Explorer": [routes.home_page()], "Questions": r
 with st.sidebar:
     st.toggle("Projector mode", key=layout.PROJECTOR_KEY,
               help="Large type and thick lines for a classroom projector (?projector=1).")
-layout.apply_projector_style()
+layout.apply_page_style()
 start_page_visit(page.url_path)
 layout.show_projector_warning()
 keep_keras_state_between_runs()

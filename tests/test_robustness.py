@@ -9,6 +9,7 @@ import pytest
 
 from content.questions import load_bank
 from scenarios import rmsprop_first_step as q2
+from scenarios.rmsprop_first_step import engine as q2_engine
 from tests.apptest_helpers import QUESTION_IDS, clear_caches, errors, open_page
 from tests.bank_defaults import default_params, question_for
 
@@ -108,11 +109,11 @@ def test_200_distinct_reruns_keep_memory_and_traces_bounded():
     at = open_page(Q2)
     for seed in range(20):  # warm-up: caches and allocator reach steady state
         at.slider(key=f"{Q2}:seed").set_value(seed).run()
-    traces = q2._trainer().trace_count()
+    traces = q2_engine._trainer().trace_count()
     before = _rss_mb()
     for seed in range(1000, 1200):
         at.slider(key=f"{Q2}:seed").set_value(seed).run()
     assert errors(at) == []
     growth = _rss_mb() - before
-    assert q2._trainer().trace_count() == traces, "a slider value retraced the loop"
+    assert q2_engine._trainer().trace_count() == traces, "a slider value retraced the loop"
     assert growth < 60, f"RSS grew {growth:.0f} MB over 200 distinct reruns"

@@ -5,6 +5,11 @@ Where a slider's value goes: the URL (`?lr=0.1`) is validated by
 is clamped again on the server, written back to the URL so the address
 bar is always a link to what is on screen, and returned as
 `{param: value}` for the page's experiment.
+
+Streamlit forgets a widget's value when a run does not draw it (another
+page, another projector stage). The values are therefore also kept per
+question (`_kept:<id>`), so sliders, prediction and revealed state come
+back together when a user returns; "Reset this question" clears them all.
 """
 
 from __future__ import annotations
@@ -40,16 +45,30 @@ def _query() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in st.query_params}
 
 
+def _kept(question: Question) -> dict[str, Any]:
+    """`{control key: value}` last drawn on this question, kept across pages and stages."""
+    return st.session_state.setdefault(f"_kept:{question.id}", {})
+
+
 def _apply_url_on_entry(question: Question) -> None:
-    """On the first run of a page visit, let the link set the controls."""
+    """On the first run of a page visit, let the link set the controls.
+
+    A link that names any control is a whole configuration (a control it
+    leaves out is at its default); a bare address brings back the values
+    this session last had on the question.
+    """
     if st.session_state.get(_VISIT_KEY) == question.id:
         return
     st.session_state[_VISIT_KEY] = question.id
     reading = url_state.read_url(question.controls, _query())
+    if any(control.key in _query() for control in question.controls):
+        _kept(question).clear()
     for control in question.controls:
         key = widget_key(question, control)
         if control.key in reading.values:
             st.session_state[key] = reading.values[control.key]
+        elif key not in st.session_state and control.key in _kept(question):
+            st.session_state[key] = _kept(question)[control.key]
     st.session_state[_warnings_key(question)] = reading.warnings
 
 
@@ -58,8 +77,33 @@ def _apply_preset(question: Question, preset: Preset) -> None:
         st.session_state[widget_key(question, question.control(key))] = value
 
 
+def preset_help(question: Question, preset: Preset) -> str:
+    """The preset's description, and which controls it leaves as they are."""
+    left = [c.label for c in question.controls if c.key not in preset.values]
+    if not left:
+        return preset.description
+    return f"{preset.description} Leaves {', '.join(left)} as {'it is' if len(left) == 1 else 'they are'}."
+
+
+def reset_to_defaults(question: Question) -> None:
+    """Every control back to its default (a button's callback: runs before the widgets)."""
+    _kept(question).clear()
+    for control in question.controls:
+        st.session_state[widget_key(question, control)] = control.default
+    st.session_state.pop(_warnings_key(question), None)
+
+
+def current_values(question: Question) -> dict[str, Any]:
+    """`{engine param: value}` as last drawn, for a run that does not draw the sliders."""
+    kept = _kept(question)
+    return {c.param: kept.get(c.key, c.default) for c in question.controls}
+
+
 def _draw(question: Question, control: Control) -> Any:
     key = widget_key(question, control)
+    # Not drawn in the last run (another projector stage): bring the value back.
+    if key not in st.session_state and control.key in _kept(question):
+        st.session_state[key] = _kept(question)[control.key]
     # Pass the default only when session state has no value yet; passing
     # both makes Streamlit warn.
     default = {} if key in st.session_state else {"value": control.default}
@@ -92,28 +136,33 @@ def _sync_url(question: Question, values: dict[str, Any]) -> None:
         st.query_params.from_dict(wanted)
 
 
-def draw_controls(question: Question, *, columns: int = 2) -> dict[str, Any]:
+def draw_controls(question: Question, *, columns: int = 2, preset_columns: int = 4) -> dict[str, Any]:
     """Draw presets and controls; return `{engine param: safe value}`."""
     _apply_url_on_entry(question)
-    for warning in st.session_state.get(_warnings_key(question), ()):
-        st.warning(warning, icon=":material/warning:")
+    # One container, whether or not it holds warnings: what follows keeps its
+    # place on the page, so the charts below are not redrawn from scratch.
+    with st.container():
+        for warning in st.session_state.get(_warnings_key(question), ()):
+            st.warning(warning, icon=":material/warning:")
 
-    preset_columns = st.columns(len(question.presets))
-    for column, preset in zip(preset_columns, question.presets, strict=True):
-        column.button(
-            preset.name, help=preset.description, on_click=_apply_preset,
-            args=(question, preset), key=f"{question.id}:preset:{preset.name}",
-            use_container_width=True,
-        )
+    rows = [question.presets[i:i + preset_columns] for i in range(0, len(question.presets), preset_columns)]
+    for row in rows:
+        for column, preset in zip(st.columns(preset_columns), row, strict=False):
+            column.button(
+                preset.name, help=preset_help(question, preset), on_click=_apply_preset,
+                args=(question, preset), key=f"{question.id}:preset:{preset.name}",
+                use_container_width=True,
+            )
 
     values: dict[str, Any] = {}
     grid = st.columns(columns)
     for i, control in enumerate(question.controls):
         with grid[i % columns]:
             raw = _draw(question, control)
-        value, warning = url_state.clamp(control, raw)
-        if warning:
-            st.warning(warning, icon=":material/warning:")
+            value, warning = url_state.clamp(control, raw)
+            if warning:
+                st.warning(warning, icon=":material/warning:")
         values[control.key] = value
+    _kept(question).update(values)
     _sync_url(question, values)
     return {control.param: values[control.key] for control in question.controls}

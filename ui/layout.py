@@ -62,9 +62,24 @@ def sync_projector_to_url() -> None:
         del st.query_params[PROJECTOR_KEY]
 
 
-def apply_projector_style() -> None:
-    if is_projector():
-        st.html(_PROJECTOR_CSS)
+# Every mode: a focus ring a keyboard user can see, and button labels that
+# wrap instead of ending in "…".
+_PAGE_CSS = """
+<style>
+:focus-visible, [role="slider"]:focus { outline: 3px solid #0072B2 !important; outline-offset: 2px; }
+.stButton button p, [data-testid="stPageLink"] p { white-space: normal !important; overflow-wrap: anywhere; }
+[data-testid="stCode"] pre, [data-testid="stCode"] code { white-space: pre-wrap !important; }
+</style>
+"""
+
+
+def apply_page_style() -> None:
+    st.html(_PAGE_CSS + (_PROJECTOR_CSS if is_projector() else ""))
+
+
+def expected_outcome(text: str) -> None:
+    """A run's notable outcome (it diverged, went NaN, stalled): a result to read, not an app error."""
+    st.info(text, icon=":material/science:")
 
 
 def chart_style() -> ChartStyle:
@@ -126,7 +141,8 @@ def share_link() -> None:
 
 def show_chart(figure, *, alt_text: str, key: str) -> None:
     """A plotly chart with its text description for screen readers."""
-    # The toolbar's camera button exports the chart as a PNG at twice the size.
-    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+    # No toolbar: its eight buttons were eight tab stops per chart (45 Tab
+    # presses to reach the second chart); the curves download as CSV below.
+    config = {"displayModeBar": False}
     st.plotly_chart(figure, key=key, config=config)
     st.caption(alt_text)

@@ -12,15 +12,17 @@ import secrets
 
 import streamlit as st
 
+import scenarios
 from content.questions import Question, QuestionBank, QuestionFileError, load_bank
 from scenarios.evidence import Evidence
-from ui import experiments, layout, routes, url_state
-from ui.controls import draw_controls
+from ui import experiments, layout, routes, stages, url_state
+from ui.controls import current_values, draw_controls, reset_to_defaults
 
+# Verdicts are results, not failures of the app: no red error boxes.
 VERDICT_STYLE = {
     "holds": ("success", ":material/check_circle:", "The experiment agrees with it."),
-    "holds with a caveat": ("warning", ":material/warning:", "The experiment agrees only in part."),
-    "contradicted": ("error", ":material/cancel:", "The experiment contradicts it."),
+    "holds with a caveat": ("info", ":material/rule:", "The experiment agrees only in part."),
+    "contradicted": ("warning", ":material/cancel:", "The experiment contradicts it."),
 }
 
 
@@ -83,46 +85,128 @@ def question_page(question_id: str | None) -> None:
     except QuestionFileError as error:
         _show_broken_question(question_id, error)
         return
-    state = progress().setdefault(question.id, {"prediction": None, "revealed": False})
+    _restore_question_state(question)
 
     st.title(f"Question {question.number}: {question.title}")
-    st.markdown(question.question)
-    if question.code:
-        st.code(question.code, language="python")
+    if layout.is_projector():
+        # One stage per screen: the question, the experiment, the answer.
+        stage = stages.stage_bar(question)
+        if stage == stages.QUESTION:
+            _question_and_prediction(question)
+        elif stage == stages.EXPERIMENT:
+            _experiment_and_answer(question, experiment, with_answer=False)
+        else:
+            _answer_stage(question)
+    else:
+        _question_and_prediction(question)
+        _experiment_and_answer(question, experiment, with_answer=True)
+    _reset_and_neighbours(question, bank)
 
-    if st.toggle("Show hint", key=f"{question.id}:hint"):
+
+def _state(question: Question) -> dict[str, object]:
+    return progress().setdefault(question.id, {"prediction": None, "revealed": False, "hint": False})
+
+
+def _restore_question_state(question: Question) -> None:
+    """Widgets a run did not draw lose their value: bring back the prediction and the hint."""
+    state = _state(question)
+    for key, kept in ((f"{question.id}:prediction", state["prediction"]), (f"{question.id}:hint", state["hint"])):
+        if key not in st.session_state and kept is not None:
+            st.session_state[key] = kept
+
+
+def _question_and_prediction(question: Question) -> None:
+    # One container: the hint's box appearing inside it moves nothing below it.
+    with st.container():
+        st.markdown(question.question)
+        if question.code:
+            st.code(question.code, language="python", wrap_lines=True)
+        _hint(question)
+        _prediction(question)
+
+
+# Fragments: the hint and the prediction rerun on their own, never the charts.
+@st.fragment
+def _hint(question: Question) -> None:
+    shown = st.toggle("Show hint", key=f"{question.id}:hint")
+    _state(question)["hint"] = shown
+    if shown:
         st.info(question.hint, icon=":material/lightbulb:")
 
+
+@st.fragment
+def _prediction(question: Question) -> None:
+    state = _state(question)
     seed, seed_warning = quiz_seed()
     if seed_warning:
         st.warning(seed_warning, icon=":material/warning:")
+    key = f"{question.id}:prediction"
+    if state["revealed"] and st.session_state.get(key) != state["prediction"]:
+        st.session_state[key] = state["prediction"]  # a click after the reveal changes nothing
     labels = [choice.text for choice in question.choices]
     # Options are the bank's indices, so the prediction means the same choice in any order.
-    picked = st.radio(
+    state["prediction"] = st.radio(
         "Your prediction", choice_order(question, seed), format_func=lambda i: labels[i],
-        index=None, key=f"{question.id}:prediction",
+        index=None, key=key,
+        # Committed once the answer is out: a prediction made after seeing it is no prediction.
+        disabled=bool(state["revealed"]),
     )
-    state["prediction"] = picked
-
-    _experiment_and_answer(question, experiment, picked)
-    _previous_next(question, bank)
 
 
 # A fragment: a slider move reruns only the experiment and the answer
 # below it (whose numbers come from the experiment), not the question.
 @st.fragment
-def _experiment_and_answer(question: Question, experiment: experiments.Experiment, picked: int | None) -> None:
-    state = progress()[question.id]
+def _experiment_and_answer(question: Question, experiment: experiments.Experiment, *, with_answer: bool) -> None:
     st.header("Experiment")
-    values = draw_controls(question)
-    evidence: Evidence = experiment.show(question, values)
+    if layout.is_projector():
+        # The sliders beside the main chart: both on one screen.
+        controls_column, chart_column = st.columns([2, 3])
+        with controls_column:
+            values = draw_controls(question, columns=1, preset_columns=2)
+        with chart_column:
+            evidence: Evidence = experiment.show(question, values)
+    else:
+        values = draw_controls(question)
+        evidence = experiment.show(question, values)
     layout.share_link()
+    if with_answer:
+        _answer(question, evidence)
 
+
+def _answer_stage(question: Question) -> None:
+    """The answer on its own screen: the evidence of the run the sliders last showed."""
+    _answer(question, _evidence(question.scenario, tuple(sorted(current_values(question).items()))))
+
+
+@st.cache_data(max_entries=64, show_spinner="Running the experiment…")
+def _evidence(scenario: str, values: tuple[tuple[str, object], ...]) -> Evidence:
+    engine = scenarios.load(scenario)
+    return engine.evidence(engine.run(engine.Params(**dict(values))))
+
+
+def _answer(question: Question, evidence: Evidence) -> None:
+    state = _state(question)
     st.header("Answer")
-    if st.button("Reveal answer", key=f"{question.id}:reveal", type="primary"):
+    if st.button("Reveal answer", key=f"{question.id}:reveal", type="primary", disabled=bool(state["revealed"])):
         state["revealed"] = True
+        st.rerun()  # the whole page: the prediction above is locked from now on
     if state["revealed"]:
-        _reveal(question, picked, evidence)
+        _reveal(question, state["prediction"], evidence)
+
+
+def _reset_and_neighbours(question: Question, bank: QuestionBank) -> None:
+    st.button("Reset this question", key=f"{question.id}:reset", icon=":material/restart_alt:",
+              on_click=_reset, args=(question,),
+              help="Every slider back to its default; prediction, hint and answer hidden again.")
+    _previous_next(question, bank)
+
+
+def _reset(question: Question) -> None:
+    reset_to_defaults(question)
+    progress()[question.id] = {"prediction": None, "revealed": False, "hint": False}
+    st.session_state[f"{question.id}:prediction"] = None
+    st.session_state[f"{question.id}:hint"] = False
+    stages.reset(question)
 
 
 def _previous_next(question: Question, bank: QuestionBank) -> None:
@@ -140,14 +224,16 @@ def _previous_next(question: Question, bank: QuestionBank) -> None:
                         icon=":material/arrow_forward:")
 
 
-def _reveal(question: Question, picked: int | None, evidence: Evidence) -> None:
+def _reveal(question: Question, picked: object, evidence: Evidence) -> None:
     correct = question.correct_choice
     if picked is None:
         st.info("You revealed the answer without a prediction.")
     elif picked == correct:
         st.success(f"Your prediction is right. {question.choices[picked].feedback}")
     else:
-        st.error(f"Your prediction is not what the runs support. {question.choices[picked].feedback}")
+        # A wrong prediction is a result, not a failure of the app: no red box.
+        st.warning(f"Your prediction is not what the runs support. {question.choices[picked].feedback}",
+                   icon=":material/psychology_alt:")
     st.markdown(f"**Best supported answer:** {question.choices[correct].text}")
 
     st.subheader("The quiz's original answer")

@@ -23,8 +23,11 @@ PROJECTOR_KEY = "projector"
 # control of several questions.
 QUIZ_SEED_KEY = "quiz_seed"
 MAX_QUIZ_SEED = 999_999
+# Projector mode's stage of a question page (ui/stages.py).
+STAGE_KEY = "stage"
+STAGE_COUNT = 3
 # Keys every page understands besides its controls.
-APP_URL_KEYS = frozenset({PROJECTOR_KEY, QUIZ_SEED_KEY})
+APP_URL_KEYS = frozenset({PROJECTOR_KEY, QUIZ_SEED_KEY, STAGE_KEY})
 MAX_SHOWN_CHARS = 40
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -137,6 +140,16 @@ def read_quiz_seed(raws: Sequence[str]) -> tuple[int | None, str | None]:
         return int(text), None
     return None, (f"'Order of the choices' ({QUIZ_SEED_KEY}): {shown(raws[0])} is not a whole number "
                   f"from 0 to {MAX_QUIZ_SEED}; using this session's own order.")
+
+
+def read_stage(raws: Sequence[str]) -> tuple[int, str | None]:
+    """`?stage=N`, 1…STAGE_COUNT; the first stage otherwise."""
+    if not raws:
+        return 1, None
+    text = raws[0].strip()
+    if text.isdigit() and 1 <= int(text) <= STAGE_COUNT:
+        return int(text), None
+    return 1, f"'Stage' ({STAGE_KEY}): {shown(raws[0])} is not a whole number from 1 to {STAGE_COUNT}; using 1."
 
 
 def format_value(control: Control, value: Any) -> str:

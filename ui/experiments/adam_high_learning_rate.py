@@ -61,7 +61,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
              f"{ref.dead_units} dead ReLUs at the end.",
     )
     if this.first_nonfinite_step is not None:
-        st.error(f"The loss became non-finite at step {this.first_nonfinite_step}; the run stopped there.")
+        layout.expected_outcome(f"The loss became non-finite at step {this.first_nonfinite_step}; "
+                                "the run stopped there.")
 
     title = f"Adam on a {engine.N_FEATURES}-feature regression, {batching.lower()}, seed {seed}"
     layout.show_chart(

@@ -88,7 +88,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     for label, bad in (("This run", result.first_nonfinite_step),
                        ("Plain SGD", result.baseline_first_nonfinite_step if result.has_baseline else None)):
         if bad is not None:
-            st.error(f"{label}: the loss became non-finite at step {bad}; the run stopped there.")
+            layout.expected_outcome(f"{label}: the loss became non-finite at step {bad}; the run stopped there.")
 
     left, right = layout.chart_columns()
     with left:

@@ -104,8 +104,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         _metrics(summary)
     for summary in result.runs:
         if summary.first_nonfinite_step is not None:
-            st.error(f"{summary.series}: the loss became {summary.nonfinite_kind} at epoch "
-                     f"{summary.first_nonfinite_step}. The run stops at its first non-finite loss.")
+            layout.expected_outcome(f"{summary.series}: the loss became {summary.nonfinite_kind} at epoch "
+                                    f"{summary.first_nonfinite_step}. The run stops at its first non-finite loss.")
         else:
             st.info(f"{summary.series}: the loss stayed finite for all {params.epochs} epochs "
                     f"(from {summary.initial_loss:.4g} to {summary.final_loss:.4g}).")

@@ -45,7 +45,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         file_name=f"rmsprop_seed{values['seed']}_lr{lr:g}.csv", key="q2-download",
     )
     if result.first_nonfinite_step is not None:
-        st.error(f"The loss became non-finite at step {result.first_nonfinite_step}; the run stopped there.")
+        layout.expected_outcome(f"The loss became non-finite at step {result.first_nonfinite_step}; "
+                                "the run stopped there.")
 
     # After the curve is drawn: on a cold server the 400 seeds take seconds.
     across_seeds = distribution()

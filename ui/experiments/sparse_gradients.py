@@ -80,8 +80,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         )
     for row in result.summary.itertuples():
         if row.first_nonfinite_step is not None:
-            st.error(f"{row.label}: the loss became non-finite at step {row.first_nonfinite_step} "
-                     "even at its tuned learning rate; the run stopped there.")
+            layout.expected_outcome(f"{row.label}: the loss became non-finite at step {row.first_nonfinite_step} "
+                                   "even at its tuned learning rate; the run stopped there.")
 
     left, right = layout.chart_columns()
     with left:

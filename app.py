@@ -24,7 +24,8 @@ st.set_page_config(
 )
 
 bank = question_bank()
-page = st.navigation({"Optimizer Explorer": [routes.home_page()], "Questions": routes.question_pages(bank)})
+page = st.navigation({"Optimizer Explorer": [routes.home_page(), routes.class_page()],
+                      "Questions": routes.question_pages(bank)})
 with st.sidebar:
     st.toggle("Projector mode", key=layout.PROJECTOR_KEY,
               help="Large type and thick lines for a classroom projector (?projector=1).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import routes
+from ui.classroom import start_class_button
 from ui.quiz import progress, question_bank
 
 
@@ -28,6 +29,7 @@ def home_page() -> None:
         "sliders to rerun real `tf.keras` optimizers, then reveal the answer — and see "
         "whether the quiz's original answer survives the experiment."
     )
+    start_class_button()
     done = 0
     for question in bank.questions:
         status = _status(question.id, question.correct_choice)

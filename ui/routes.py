@@ -21,11 +21,18 @@ from content.questions import Question, QuestionBank
 PAGES_DIR = "app_pages"
 HOME_FILE = f"{PAGES_DIR}/home.py"
 QUESTION_FILE = f"{PAGES_DIR}/question.py"
+CLASS_FILE = f"{PAGES_DIR}/classroom.py"
+CLASS_URL_PATH = "class"
 _CURRENT_PAGE_KEY = "_current_page"
 
 
 def home_page() -> st.Page:
     return st.Page(HOME_FILE, title="Home", icon=":material/home:", default=True)
+
+
+def class_page() -> st.Page:
+    """Class mode: the teacher's projector and the students' phones (ui/classroom.py)."""
+    return st.Page(CLASS_FILE, title="Class", icon=":material/groups:", url_path=CLASS_URL_PATH)
 
 
 def question_page(question: Question) -> st.Page:

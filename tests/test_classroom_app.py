@@ -79,7 +79,7 @@ def vote(at: AppTest, question, choice: int) -> AppTest:
 def test_teacher_flow(class_db: ClassStore):
     teacher, code, key = start_class()
     page = _texts(teacher)
-    assert f"Class {code}" in page and f"Question {FIRST.number}" in page
+    assert f"room={code}" in page and f"Question {FIRST.number}" in page
     assert key not in page  # the projector never draws the key as text
     assert set(_buttons(teacher)) >= {"Reveal to class", "Vote again", "Next question", "End class"}
     assert teacher.get("download_button"), "the export is on the teacher's page"

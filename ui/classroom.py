@@ -62,7 +62,6 @@ _CSS = """
 <style>
 .class-code { font-size: 4.5rem; font-weight: 800; letter-spacing: 0.12em; line-height: 1.1;
               font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
-.class-qr svg { width: 100%; max-width: 230px; height: auto; display: block; }
 .class-joined { font-size: 1.4rem; }
 </style>
 """
@@ -129,25 +128,38 @@ def _letter(index: int) -> str:
 
 # -- the home page's button -----------------------------------------------------------------
 
+_STARTED = "_class_started"  # the outcome of the last "Start a class" click: a room code or an error
+
+
+def _start_class() -> None:
+    """The button's callback: runs before the script, so it may switch projector mode on."""
+    def create():
+        _check_write()
+        return store().create_room(question_bank().questions[0].id)
+    try:
+        room = create()
+    except (ClassroomError, RateLimited) as error:
+        st.session_state[_STARTED] = error
+        return
+    _teacher_keys()[room.code] = room.teacher_key
+    st.session_state.setdefault(_KNOWN_CODES, set()).add(room.code)
+    st.session_state[layout.PROJECTOR_KEY] = True  # large type for the room; the sidebar toggle turns it off
+    st.session_state[_STARTED] = room.code
+
+
 def start_class_button() -> None:
     """"Start a class": a room on the bank's first question, then the teacher's view."""
-    bank = question_bank()
-    if not bank.questions:
+    if not question_bank().questions:
         return
     with st.container(border=True):
         st.markdown("**Teaching?** Put the questions on a projector and let the class vote from their phones.")
-        clicked = st.button("Start a class", key="class:start", icon=":material/co_present:", type="primary")
-        if not clicked:
-            return
-
-        def create():
-            _check_write()
-            return store().create_room(bank.questions[0].id)
-        ok, room = _attempt(create)
-    if ok:
-        _teacher_keys()[room.code] = room.teacher_key
-        st.session_state.setdefault(_KNOWN_CODES, set()).add(room.code)
-        st.switch_page(routes.class_page(), query_params={ROOM_QUERY_KEY: room.code})
+        st.button("Start a class", key="class:start", icon=":material/co_present:", type="primary",
+                  on_click=_start_class)
+        started = st.session_state.pop(_STARTED, None)
+        if isinstance(started, Exception):
+            _show_error(started)
+    if isinstance(started, str):
+        st.switch_page(routes.class_page(), query_params={ROOM_QUERY_KEY: started})
 
 
 # -- the class page -------------------------------------------------------------------------
@@ -342,10 +354,16 @@ def show_answer(question: Question, evidence: Evidence) -> None:
 
 # -- teacher --------------------------------------------------------------------------------
 
+def _app_base_url() -> str:
+    """The app's own address (no page path, no query), from the teacher's browser; "" in tests."""
+    url = (st.context.url or "").split("?", 1)[0].rstrip("/")
+    suffix = "/" + routes.CLASS_URL_PATH
+    return url[: -len(suffix)] if url.endswith(suffix) else url
+
+
 def _join_link(code: str) -> str:
-    base = st.context.url or ""
     try:
-        return qr.join_url(base, code, path=routes.CLASS_URL_PATH)
+        return qr.join_url(_app_base_url() + "/", code, path=routes.CLASS_URL_PATH)
     except BadInput:  # no browser URL (tests): a relative link
         return f"/{routes.CLASS_URL_PATH}?{ROOM_QUERY_KEY}={code}"
 
@@ -354,27 +372,29 @@ def teacher_view(state: RoomState) -> None:
     code = state.code
     link = _join_link(code)
     question = question_bank().by_id(state.question_id)
-    title = f"Question {question.number}: {question.title}" if question else state.question_id
-    st.title(f"Class {code} · {title}" if not state.ended else f"Class {code} has ended")
+    if state.ended:
+        st.title(f"Class {code} has ended")
 
-    info, qr_column = st.columns([3, 1])
+    info, qr_column = st.columns([3, 1], vertical_alignment="center")
     with info:
-        st.caption("Join at")
-        st.code(link, language=None)
-        st.caption("Class code")
-        st.html(f'<div class="class-code" data-testid="class-code">{html.escape(code)}</div>')
+        st.html(f'<div class="class-code" role="heading" aria-level="1" aria-label="Class code {html.escape(code)}" '
+                f'data-testid="class-code">{html.escape(code)}</div>')
+        st.caption("Join on your phone: scan the QR code, or open")
+        st.code(link, language=None, wrap_lines=True)
     with qr_column:
         if link.startswith("http"):
-            st.html(f'<div class="class-qr">{qr.qr_svg(link, responsive=True)}</div>')
+            # Drawn here (segno) as an inline data: image; never fetched from another host.
+            st.image(qr.qr_svg(link, scale=8), caption="Join link", width=200)
 
     _teacher_controls(state, question)
     if question is not None:
+        st.header(f"Question {question.number}: {question.title}", anchor=False)
         question_column, tally_column = st.columns([1, 1])
         with question_column:
             st.markdown(question.question)
             if question.code:
                 st.code(question.code, language="python", wrap_lines=True)
-            st.markdown("\n".join(f"{_letter(i)}. {choice.text}  " for i, choice in enumerate(question.choices)))
+            st.markdown("\n".join(f"**{_letter(i)}.** {choice.text}  " for i, choice in enumerate(question.choices)))
         with tally_column:
             _live_tally(code, question, _drawn(state))
         if state.phase == "revealed":
@@ -388,7 +408,7 @@ def _teacher_controls(state: RoomState, question: Question | None) -> None:
     ids = [q.id for q in bank.questions]
     following = (bank.questions[ids.index(state.question_id) + 1]
                  if state.question_id in ids and ids.index(state.question_id) + 1 < len(ids) else None)
-    columns = st.columns(4)
+    row = st.container(horizontal=True)
     ended = state.ended
     actions: list[tuple[str, str, str, bool, Callable[[ClassStore, str], Any], str]] = [
         ("reveal", "Reveal to class", ":material/visibility:", ended or state.phase == "revealed",
@@ -401,10 +421,10 @@ def _teacher_controls(state: RoomState, question: Question | None) -> None:
         ("end", "End class", ":material/stop_circle:", ended,
          lambda s, k: s.end(state.code, k), "No more joining or voting; the export still works."),
     ]
-    for column, (name, label, icon, disabled, action, help_text) in zip(columns, actions, strict=True):
-        if column.button(label, key=f"class:teacher:{name}", icon=icon, disabled=disabled,
-                         shortcut=SHORTCUTS[name], help=help_text, use_container_width=True,
-                         type="primary" if name == "reveal" else "secondary"):
+    for name, label, icon, disabled, action, help_text in actions:
+        if row.button(label, key=f"class:teacher:{name}", icon=icon, disabled=disabled,
+                      shortcut=SHORTCUTS[name], help=help_text,
+                      type="primary" if name == "reveal" else "secondary"):
             # The store checks the key on every action: a button press alone does nothing.
             key = _teacher_keys().get(state.code)
 
@@ -424,7 +444,7 @@ def _tally_figure(question: Question, tally: Tally, revealed: bool) -> go.Figure
         percent = [100 * c / rnd.voted if rnd.voted else 0 for c in rnd.counts]
         data.append(go.Bar(
             name=f"Round {rnd.round} ({rnd.voted} voted)", x=letters, y=list(rnd.counts),
-            text=[f"{c} ({p:.0f}%)" for c, p in zip(rnd.counts, percent, strict=True)],
+            text=[f"{c}<br>{p:.0f}%" for c, p in zip(rnd.counts, percent, strict=True)],
             textposition="outside", cliponaxis=False, textfont={"size": 18},
             marker={"color": colours[i % 2],
                     "line": {"color": ["#009E73" if revealed and j == question.correct_choice else colours[i % 2]
@@ -432,8 +452,9 @@ def _tally_figure(question: Question, tally: Tally, revealed: bool) -> go.Figure
         ))
     top = max([max(r.counts, default=0) for r in tally.rounds] + [1])
     return go.Figure(data, {
-        "barmode": "group", "height": 320, "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
-        "yaxis": {"range": [0, top * 1.3], "title": {"text": "students"}, "dtick": max(1, top // 5)},
+        "barmode": "group", "height": 340, "uniformtext": {"minsize": 14, "mode": "show"},
+        "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
+        "yaxis": {"range": [0, top * 1.45], "title": {"text": "students"}, "dtick": max(1, top // 5)},
         "xaxis": {"tickfont": {"size": 22}},
         "legend": {"orientation": "h", "y": 1.12, "font": {"size": 16}},
         "font": {"size": 16},
@@ -503,6 +524,5 @@ def _teacher_link(code: str) -> None:
     # Drawn only on demand: the projector shows the page, and the key is the teacher's power.
     if st.toggle("Show my private teacher link (to reopen this view on another device; not on the projector)",
                  key="class:teacher:show_link"):
-        base = st.context.url or ""
-        st.code(f"{base.rstrip('/')}/{routes.CLASS_URL_PATH}?{ROOM_QUERY_KEY}={code}&{TEACHER_QUERY_KEY}={key}",
+        st.code(f"{_app_base_url()}/{routes.CLASS_URL_PATH}?{ROOM_QUERY_KEY}={code}&{TEACHER_QUERY_KEY}={key}",
                 language=None)

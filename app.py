@@ -7,6 +7,8 @@ The quiz flow lives in ui/, the experiments in scenarios/.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import layout, routes, warmup
@@ -17,7 +19,9 @@ from ui.quiz import question_bank
 layout.init_projector_from_url()
 st.set_page_config(
     page_title="Optimizer Explorer",
-    page_icon=":material/trending_down:",
+    # Shipped with the app: a ":material/...:" icon made the browser fetch a font from
+    # fonts.gstatic.com, which a classroom without internet cannot reach.
+    page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
     layout="wide",
     # A projector shows one question per screen: no sidebar in the way.
     initial_sidebar_state="collapsed" if layout.is_projector() else "auto",

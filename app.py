@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import layout, routes, warmup
+from ui import clean_stop, layout, routes, warmup
 from ui.controls import start_page_visit
 from ui.keras_between_runs import keep_keras_state_between_runs
 from ui.quiz import question_bank
@@ -37,6 +37,7 @@ layout.apply_page_style()
 start_page_visit(page.url_path)
 layout.show_projector_warning()
 keep_keras_state_between_runs()
+clean_stop.install()  # before the warm-up starts TensorFlow's threads
 warmup.start_in_background(bank)
 page.run()
 layout.sync_projector_to_url()

@@ -1,32 +1,21 @@
-"""Browser tests: the real app served by `streamlit run`, driven in Debian's Chromium.
+"""Browser-test fixtures: the real app served by `streamlit run`, driven in Debian's Chromium.
 
-Never `playwright install`: it downloads a browser, which this machine
-cannot. Chromium comes from apt (`.ci/run` installs it).
+The drivers themselves (server, Chromium, page waits) live in `harness/`,
+shared with the benchmarks; this file only makes pytest fixtures of them.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from harness.browser import CHROMIUM, launch_options
+from harness.server import ROOT, start_server, stop_server
+
 SCREENSHOTS = ROOT / "screenshots"
-# A cold server imports TensorFlow and compiles the loops on first use.
-FIRST_LOAD_MS = 180_000
-IDLE_MS = 60_000
 
 
 def pytest_collection_modifyitems(config, items):
@@ -43,50 +32,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS,
-            "headless": True}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port, file watcher off."""
-    port = _free_port()
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "OPTIMIZER_EXPLORER_WARMUP": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"streamlit did not become healthy; see {log_path}")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    return {**browser_type_launch_args, **launch_options()}
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 from apptest_helpers import errors, open_page
 from streamlit.testing.v1 import AppTest
 
-from classroom import ClassStore, config
+from classroom import ClassStore, StoreUnavailable, config
 from content.questions import load_bank
 from ui import classroom as class_ui
 
@@ -252,3 +252,18 @@ def test_database_down_gets_a_message_and_the_quiz_still_works(monkeypatch):
     quiz = open_page(FIRST.id)
     assert errors(quiz) == []
     assert f"Question {FIRST.number}" in _texts(quiz)
+
+
+def test_database_lost_during_a_class_gets_a_message(class_db: ClassStore, monkeypatch):
+    """The database goes down (or stays locked) mid-class: both screens say so, nothing crashes."""
+    teacher, code, _ = start_class()
+    student = join(code)
+
+    def down(*args, **kwargs):
+        raise StoreUnavailable("The class-mode database is busy or down (OperationalError).")
+    for method in ("state", "is_teacher", "tallies", "my_vote", "vote", "reveal"):
+        monkeypatch.setattr(ClassStore, method, down)
+    for at in (teacher, student):
+        at.run()
+        assert errors(at) == []
+        assert "cannot reach its database" in _texts(at)

@@ -35,6 +35,7 @@ from classroom import (
     RoomState,
     StoreUnavailable,
     Tally,
+    VoteRefused,
     config,
     qr,
     validate,
@@ -312,13 +313,16 @@ def _vote_form(state: RoomState, student_id: str, question: Question, mine: int 
     label = "Change my prediction" if mine is not None else "Submit prediction"
     if st.button(label, key=f"class:vote:{question.id}:{state.round}", type="primary",
                  disabled=picked is None, icon=":material/how_to_vote:"):
-        def vote():
+        try:
             _check_write()
             store().vote(code, student_id, question.id, state.round, picked, n)
-            return picked
-        ok, recorded = _attempt(vote)
-        if ok:
-            mine = recorded
+            mine = picked
+        except VoteRefused as error:
+            _show_error(error)
+            if error.reason == "unknown_student":
+                _students().pop(code, None)  # the next run offers the join form again
+        except (ClassroomError, RateLimited) as error:
+            _show_error(error)
     if mine is not None:
         st.success(f"Your prediction is in: {labels[mine]} You can change it until the teacher reveals the answer.",
                    icon=":material/check:")

@@ -6,6 +6,9 @@ thick lines, high contrast and a wide layout, for the back of a classroom.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import streamlit as st
@@ -17,17 +20,21 @@ PROJECTOR_KEY = url_state.PROJECTOR_KEY
 # A bad `?projector=` value: shown on the page it was opened on.
 _PROJECTOR_WARNING_KEY = "_projector_warning"
 
+# Large type, but one stage must fit a 1024×768 screen: headings and
+# metric values are sized so that the sliders and the main chart share it.
 _PROJECTOR_CSS = """
 <style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 24px; }
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 1rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
-[data-testid="stWidgetLabel"] p, .stRadio label p, .stButton button p { font-size: 1.25rem !important; }
-h1 { font-size: 2.6rem !important; }
-h2 { font-size: 2.0rem !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 3.2rem !important; }
+[data-testid="stWidgetLabel"] p, .stRadio label p, .stButton button p { font-size: 1.1rem !important; }
+h1 { font-size: 1.7rem !important; padding-top: 0 !important; }
+h2 { font-size: 1.35rem !important; }
+h3 { font-size: 1.2rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 1.9rem !important; }
 [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; }
 [data-testid="stAppViewContainer"] { color: #000000; background: #ffffff; }
-code { font-size: 1.1rem !important; }
+code { font-size: 1.0rem !important; }
 </style>
 """
 
@@ -67,7 +74,7 @@ def sync_projector_to_url() -> None:
 _PAGE_CSS = """
 <style>
 :focus-visible, [role="slider"]:focus { outline: 3px solid #0072B2 !important; outline-offset: 2px; }
-.stButton button p, [data-testid="stPageLink"] p { white-space: normal !important; overflow-wrap: anywhere; }
+.stButton button p, [data-testid="stPageLink"] p { white-space: normal !important; overflow-wrap: break-word; }
 [data-testid="stCode"] pre, [data-testid="stCode"] code { white-space: pre-wrap !important; }
 </style>
 """
@@ -139,10 +146,30 @@ def share_link() -> None:
         st.code(f"{base}?{query}" if query else base, language=None)
 
 
+# The script run's place for its main chart (projector stage 2); one per thread,
+# as Streamlit runs each session's script on a thread of its own.
+_main_chart = threading.local()
+
+
+@contextlib.contextmanager
+def main_chart_first(slot) -> Iterator[None]:
+    """Inside this block, the first chart drawn goes into `slot`, wherever it is drawn.
+
+    The experiments draw text and metrics before their main chart; on a
+    projector the main chart must stand beside the sliders, above the rest.
+    """
+    _main_chart.slot = slot
+    try:
+        yield
+    finally:
+        _main_chart.slot = None
+
+
 def show_chart(figure, *, alt_text: str, key: str) -> None:
     """A plotly chart with its text description for screen readers."""
-    # No toolbar: its eight buttons were eight tab stops per chart (45 Tab
-    # presses to reach the second chart); the curves download as CSV below.
-    config = {"displayModeBar": False}
-    st.plotly_chart(figure, key=key, config=config)
-    st.caption(alt_text)
+    slot, _main_chart.slot = getattr(_main_chart, "slot", None), None
+    with slot if slot is not None else contextlib.nullcontext():
+        # No toolbar: its eight buttons were eight tab stops per chart (45 Tab
+        # presses to reach the second chart); the curves download as CSV below.
+        st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+        st.caption(alt_text)

@@ -157,15 +157,19 @@ def _prediction(question: Question) -> None:
 # below it (whose numbers come from the experiment), not the question.
 @st.fragment
 def _experiment_and_answer(question: Question, experiment: experiments.Experiment, *, with_answer: bool) -> None:
-    st.header("Experiment")
     if layout.is_projector():
         # The sliders beside the main chart: both on one screen.
         controls_column, chart_column = st.columns([2, 3])
         with controls_column:
             values = draw_controls(question, columns=1, preset_columns=2)
         with chart_column:
-            evidence: Evidence = experiment.show(question, values)
+            main_chart = st.container()
+            # The rest of the experiment folds away: one stage, one screen.
+            with st.expander("More from this experiment: numbers, other charts, code"), \
+                    layout.main_chart_first(main_chart):
+                evidence: Evidence = experiment.show(question, values)
     else:
+        st.header("Experiment")
         values = draw_controls(question)
         evidence = experiment.show(question, values)
     layout.share_link()

@@ -47,11 +47,11 @@ def reset(question: Question) -> None:
 def stage_bar(question: Question) -> int:
     """Back / 'Stage k of 3' / Next, with clicker keys; returns the stage to draw."""
     stage = current(question)
-    back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
+    back, where, forward = st.columns([3, 4, 3], vertical_alignment="center")
     back.button(f"← {NAMES[stage - 1]}" if stage > QUESTION else "←", key=f"{question.id}:stage-back",
                 on_click=_go, args=(question, stage - 1), disabled=stage == QUESTION,
                 shortcut="PageUp", use_container_width=True, help="Previous stage (PageUp)")
-    where.markdown(f"**Stage {stage} of {len(NAMES)}: {NAMES[stage]}**")
+    where.markdown(f"**{stage} / {len(NAMES)}: {NAMES[stage]}**", text_alignment="center")
     forward.button(f"{NAMES[stage + 1]} →" if stage < ANSWER else "→", key=f"{question.id}:stage-next",
                    on_click=_go, args=(question, stage + 1), disabled=stage == ANSWER,
                    shortcut="PageDown", use_container_width=True, help="Next stage (PageDown)")

@@ -193,9 +193,11 @@ def class_page() -> None:
         found = s.state(code)
         st.session_state.setdefault(_KNOWN_CODES, set()).add(code)
         return found, s.is_teacher(code, _teacher_keys().get(code))
+    title = st.container()  # the title goes above the error message, if any
     ok, found = _attempt(look_up)
     if not ok:
-        _join_form(code, show_title=True)
+        title.title("Join a class")
+        _join_form(code)
         return
     state, teacher = found
     if teacher:

@@ -29,7 +29,7 @@ CONTROL_KINDS = ("int", "float", "log", "choice", "toggle")
 SLIDER_KINDS = ("int", "float", "log")
 URL_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 # Keys the app itself puts in a link; a control must not take them.
-RESERVED_URL_KEYS = frozenset({"projector", "page", "quiz_seed", "stage"})
+RESERVED_URL_KEYS = frozenset({"projector", "page", "quiz_seed", "stage", "room"})
 
 
 class QuestionFileError(ValueError):

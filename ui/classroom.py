@@ -27,7 +27,6 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-import scenarios
 from classroom import (
     BadInput,
     ClassroomError,
@@ -45,7 +44,8 @@ from content.questions import Question
 from scenarios.evidence import Evidence
 from ui import experiments, layout, routes
 from ui.controls import draw_controls
-from ui.quiz import VERDICT_STYLE, choice_order, question_bank, quiz_seed
+from ui.quiz import choice_order, evidence_at, question_bank, quiz_seed
+from ui.quiz import show_answer as quiz_answer
 
 ROOM_QUERY_KEY = qr.ROOM_QUERY_KEY  # "room"
 TEACHER_QUERY_KEY = "teacher"
@@ -332,30 +332,15 @@ def _vote_form(state: RoomState, student_id: str, question: Question, mine: int 
 
 # -- the answer (shown to the class after the reveal) ---------------------------------------
 
-@st.cache_data(max_entries=32, show_spinner="Running the experiment…")
-def _evidence(scenario: str, values: tuple[tuple[str, object], ...]) -> Evidence:
-    engine = scenarios.load(scenario)
-    return engine.evidence(engine.run(engine.Params(**dict(values))))
-
-
 def default_evidence(question: Question) -> Evidence:
     """The verdict and findings of the question's experiment at its default settings."""
-    return _evidence(question.scenario, tuple(sorted(question.default_values().items())))
+    return evidence_at(question, question.default_values())
 
 
 def show_answer(question: Question, evidence: Evidence) -> None:
-    """The best-supported answer, the verdict on the quiz's original answer, the evidence, the explanation."""
+    """The answer as the quiz shows it, with the choice's letter as the class saw it."""
     st.header("Answer")
-    st.markdown(f"**Best supported answer:** {_letter(question.correct_choice)}. "
-                f"{question.choices[question.correct_choice].text}")
-    st.subheader("The quiz's original answer")
-    st.markdown(f"> {question.seed_answer}")
-    kind, icon, headline = VERDICT_STYLE[evidence.verdict]
-    getattr(st, kind)(f"**Verdict: {evidence.verdict}.** {evidence.caveat or headline}", icon=icon)
-    st.subheader("What the experiment shows")
-    st.markdown("\n".join(f"- {finding}" for finding in evidence.findings))
-    st.subheader("Explanation")
-    st.markdown(question.explanation)
+    quiz_answer(question, evidence, choice_prefix=f"{_letter(question.correct_choice)}. ")
 
 
 # -- teacher --------------------------------------------------------------------------------
@@ -501,7 +486,6 @@ def _live_experiment(code: str, question: Question) -> None:
     st.header("Experiment")
     experiment = experiments.load(question)
     values = draw_controls(question)
-    st.query_params[ROOM_QUERY_KEY] = code  # draw_controls keeps only its own keys in the link
     evidence = experiment.show(question, values)
     show_answer(question, evidence)
 

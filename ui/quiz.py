@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -179,7 +180,12 @@ def _experiment_and_answer(question: Question, experiment: experiments.Experimen
 
 def _answer_stage(question: Question) -> None:
     """The answer on its own screen: the evidence of the run the sliders last showed."""
-    _answer(question, _evidence(question.scenario, tuple(sorted(current_values(question).items()))))
+    _answer(question, evidence_at(question, current_values(question)))
+
+
+def evidence_at(question: Question, values: Mapping[str, object]) -> Evidence:
+    """The verdict and findings of the question's experiment at `{engine param: value}`, without drawing it."""
+    return _evidence(question.scenario, tuple(sorted(values.items())))
 
 
 @st.cache_data(max_entries=64, show_spinner="Running the experiment…")
@@ -238,8 +244,13 @@ def _reveal(question: Question, picked: object, evidence: Evidence) -> None:
         # A wrong prediction is a result, not a failure of the app: no red box.
         st.warning(f"Your prediction is not what the runs support. {question.choices[picked].feedback}",
                    icon=":material/psychology_alt:")
-    st.markdown(f"**Best supported answer:** {question.choices[correct].text}")
+    show_answer(question, evidence)
 
+
+def show_answer(question: Question, evidence: Evidence, *, choice_prefix: str = "") -> None:
+    """The best-supported answer, the verdict on the quiz's original answer (its caveat first), the evidence,
+    the explanation."""
+    st.markdown(f"**Best supported answer:** {choice_prefix}{question.choices[question.correct_choice].text}")
     st.subheader("The quiz's original answer")
     st.markdown(f"> {question.seed_answer}")
     kind, icon, headline = VERDICT_STYLE[evidence.verdict]

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from content.questions import Control
+from classroom.qr import ROOM_QUERY_KEY
+from content.questions import RESERVED_URL_KEYS, Control
 
 PROJECTOR_KEY = "projector"
 # The order of the choices: fixed for a given value, so a projector and a
@@ -26,8 +27,12 @@ MAX_QUIZ_SEED = 999_999
 # Projector mode's stage of a question page (ui/stages.py).
 STAGE_KEY = "stage"
 STAGE_COUNT = 3
-# Keys every page understands besides its controls.
-APP_URL_KEYS = frozenset({PROJECTOR_KEY, QUIZ_SEED_KEY, STAGE_KEY})
+# Class mode's room code (ui/classroom.py): kept in the link while a question's controls are drawn.
+ROOM_KEY = ROOM_QUERY_KEY
+# Keys every page understands besides its controls; the bank refuses them as control keys.
+APP_URL_KEYS = frozenset({PROJECTOR_KEY, QUIZ_SEED_KEY, STAGE_KEY, ROOM_KEY})
+if not APP_URL_KEYS <= RESERVED_URL_KEYS:
+    raise ImportError(f"content.questions.RESERVED_URL_KEYS lacks {sorted(APP_URL_KEYS - RESERVED_URL_KEYS)}")
 MAX_SHOWN_CHARS = 40
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})

@@ -15,7 +15,9 @@ import pytest
 from scenarios import momentum_valley as mv
 from scenarios import show_code
 from scenarios._tf import tensorflow
+from scenarios.evidence import sentence_count
 from scenarios.momentum_valley.engine import _landscape_trainer, _valley_trainer
+from scenarios.momentum_valley.evidence import valley_name
 from scenarios.training import CompiledTrainer
 from tests.bank_defaults import default_params, question_for
 
@@ -190,6 +192,8 @@ def test_divergence_is_reported_not_raised():
     evidence = mv.evidence(result)
     assert evidence.verdict == "holds with a caveat"  # only the landscape supports the claim
     assert any("No momentum" in f for f in evidence.findings)
+    assert sentence_count(evidence.caveat) == 1
+    assert evidence.caveat.endswith(f"but in the valley no momentum compared converged within {sweep.horizon} steps.")
 
 
 def test_evidence_on_the_default_page():
@@ -199,8 +203,47 @@ def test_evidence_on_the_default_page():
     text = " ".join(evidence.findings)
     assert "momentum 0.8 (37 steps)" in text and "momentum 0.99 — 690 steps" in text
     assert "the deep minimum" in text and "the plateau past the deep minimum" in text
+    assert evidence.findings[0].startswith("Narrow valley (condition number 50,")
+    # The caveat, in one sentence: too much momentum is slower and rolls past the deep minimum.
+    assert evidence.caveat == (
+        "Only a moderate momentum helps: momentum 0.99 needed 690 steps in the valley against 37 for "
+        "momentum 0.8, and from momentum 0.93 up the bumpy landscape's weight rolls past the deep minimum "
+        "onto the plateau."
+    )
+    assert sentence_count(evidence.caveat) == 1
+
+
+def test_the_round_bowl_is_not_called_narrow_and_the_comparison_owns_its_grid():
+    """Condition number 1 is a round bowl; on it at learning rate 0.01 plain SGD is the fastest of
+    the momenta compared (4 steps), but momentum 0.07-0.16, not compared, takes 3: the finding
+    says only what the comparison tried."""
     round_bowl = mv.evidence(mv.run(dataclasses.replace(DEFAULT, condition_number=1)))
-    assert any("Plain SGD (momentum 0) was the fastest" in f for f in round_bowl.findings)
+    text = " ".join(round_bowl.findings)
+    assert round_bowl.findings[0].startswith("Round bowl (condition number 1,")
+    assert "Narrow valley" not in text and "Valley (" not in text
+    compared = ", ".join(f"{m:g}" for m in mv.SWEEP_MOMENTA)
+    assert f"Of the momenta compared ({compared}), plain SGD (momentum 0) was the fastest (4 steps)" in text
+    assert f"a momentum between 0 and {mv.SWEEP_MOMENTA[1]:g}, not tried here, may still be faster" in text
+    assert "on this valley momentum did not speed convergence up" not in text
+    assert mv.run(dataclasses.replace(DEFAULT, momentum=0.1, condition_number=1)).steps_to_converge == 3
+    assert round_bowl.verdict == "holds with a caveat" and sentence_count(round_bowl.caveat) == 1
+    assert round_bowl.caveat == (
+        "Momentum carried the bumpy landscape's weight past the shallow minimum, but in the valley it did "
+        "not speed convergence up: of the momenta compared, plain SGD was the fastest (4 steps)."
+    )
+    assert [valley_name(k) for k in (1, 2, 9.5, 10, 100)] == [
+        "Round bowl", "Valley", "Valley", "Narrow valley", "Narrow valley"]
+
+
+@pytest.mark.parametrize("learning_rate", [0.001, 0.01, 0.05, 1.0])
+def test_every_caveat_verdict_names_its_caveat_in_one_sentence(learning_rate):
+    for condition_number in (1, 10, 100):
+        params = dataclasses.replace(DEFAULT, learning_rate=learning_rate, condition_number=condition_number)
+        evidence = mv.evidence(mv.run(params))
+        if evidence.verdict == "holds with a caveat":
+            assert sentence_count(evidence.caveat) == 1, params
+        else:
+            assert evidence.caveat == "", params
 
 
 def test_steps_to_converge_needs_the_loss_to_stay_low():

@@ -14,6 +14,7 @@ from scenarios.momentum_valley.engine import (
     LANDSCAPE_START,
     LANDSCAPE_STEPS,
     REPORTED_MOMENTA,
+    MomentumSweep,
     MomentumValleyResult,
     basin_map,
     landscape_geometry,
@@ -26,6 +27,18 @@ BASIN_WORDS = {
     "plateau": "the plateau past the deep minimum",
     "diverged": "nowhere (the run diverged)",
 }
+
+
+# From this condition number on the valley is "narrow" (κ = 1 is a round bowl).
+NARROW_CONDITION_NUMBER = 10.0
+
+
+def valley_name(condition_number: float) -> str:
+    """The valley's name: "Round bowl" at condition number 1, "Narrow valley" from
+    NARROW_CONDITION_NUMBER, "Valley" in between."""
+    if condition_number == 1:
+        return "Round bowl"
+    return "Narrow valley" if condition_number >= NARROW_CONDITION_NUMBER else "Valley"
 
 
 def _outcome(steps: int | None, nonfinite_step: int | None, horizon: int) -> str:
@@ -63,7 +76,7 @@ def evidence(result: MomentumValleyResult) -> Evidence:
 
     per_momentum = ", ".join(f"momentum {m:g}: {swept(m)}" for m in REPORTED_MOMENTA)
     findings = [
-        f"Narrow valley (condition number {sweep.condition_number:g}, "
+        f"{valley_name(sweep.condition_number)} (condition number {sweep.condition_number:g}, "
         f"learning rate {sweep.learning_rate:g}), "
         f"steps until the loss stays below {CONVERGED_FRACTION:g} of its start — {per_momentum}.",
     ]
@@ -81,9 +94,12 @@ def evidence(result: MomentumValleyResult) -> Evidence:
                 f"The fastest was momentum {best_momentum:g} ({best_steps} steps); plain SGD: {swept(0.0)}."
             )
         else:
+            # Only the momenta of the comparison were tried: one between 0 and the
+            # next may be faster (round bowl, learning rate 0.01: 0.07-0.16 take 3 steps, plain SGD 4).
             findings.append(
-                f"Plain SGD (momentum 0) was the fastest here ({best_steps} steps): on this valley "
-                "momentum did not speed convergence up."
+                f"Of the momenta compared ({', '.join(f'{m:g}' for m in sweep.momenta)}), plain SGD "
+                f"(momentum 0) was the fastest ({best_steps} steps); a momentum between 0 and "
+                f"{sweep.momenta[1]:g}, not tried here, may still be faster."
             )
     else:
         diverged = sum(bad is not None for bad in sweep.first_nonfinite_step)
@@ -140,4 +156,52 @@ def evidence(result: MomentumValleyResult) -> Evidence:
         verdict = "holds with a caveat"
     else:
         verdict = "contradicted"
-    return Evidence(verdict=verdict, findings=tuple(findings))
+    caveat = ""
+    if verdict == "holds with a caveat":
+        if not speeds_up:
+            caveat = _no_speed_up_caveat(sweep)
+        elif not escapes:
+            caveat = ("Momentum sped convergence up in the valley, but on the bumpy landscape "
+                      + ("no momentum carried the weight into the deep minimum." if not deep_momenta else
+                         f"plain SGD did not stop in the shallow minimum either (it ended in "
+                         f"{BASIN_WORDS[basins.basins[0]]}), so there was nothing to escape from."))
+        else:
+            caveat = _too_much_caveat(sweep, pairs, deep_momenta, too_much_slower, overshoots_deep)
+    return Evidence(verdict=verdict, findings=tuple(findings), caveat=caveat)
+
+
+def _steps_text(sweep: MomentumSweep, momentum: float) -> str:
+    i = sweep.momenta.index(momentum)
+    if sweep.first_nonfinite_step[i] is not None:
+        return "diverged"
+    steps = sweep.steps_to_converge[i]
+    return f"did not converge within {sweep.horizon} steps" if steps is None else f"needed {steps} steps"
+
+
+def _no_speed_up_caveat(sweep: MomentumSweep) -> str:
+    """Momentum got the weight out of the shallow minimum, but did not converge faster in the valley."""
+    head = "Momentum carried the bumpy landscape's weight past the shallow minimum, but in the valley "
+    fastest = sweep.fastest()
+    if fastest is None:
+        return head + f"no momentum compared converged within {sweep.horizon} steps."
+    return (head + f"it did not speed convergence up: of the momenta compared, plain SGD was the fastest "
+            f"({fastest[1]} steps).")
+
+
+def _too_much_caveat(sweep: MomentumSweep, pairs: list[tuple[float, str]], deep_momenta: list[float],
+                     too_much_slower: bool, overshoots_deep: bool) -> str:
+    """Momentum helps, but only a moderate amount: too much is slower, or rolls past the deep minimum."""
+    clauses = []
+    if too_much_slower:
+        best_momentum, best_steps = sweep.fastest() or (0.0, 0)
+        clauses.append(f"momentum {sweep.momenta[-1]:g} {_steps_text(sweep, sweep.momenta[-1])} in the valley "
+                       f"against {best_steps} for momentum {best_momentum:g}")
+    if overshoots_deep:
+        too_far = [(m, b) for m, b in pairs if b in ("plateau", "diverged") and m > min(deep_momenta)]
+        start = too_far[0][0]
+        from_start = [m for m, _ in pairs if m >= start]
+        at = f"from momentum {start:.2f} up" if len(from_start) == len(too_far) else f"at momentum {start:.2f}"
+        where = {"plateau": "rolls past the deep minimum onto the plateau", "diverged": "diverges"}
+        clauses.append(f"{at} the bumpy landscape's weight "
+                       + " or ".join(dict.fromkeys(where[b] for _, b in too_far)))
+    return "Only a moderate momentum helps: " + ", and ".join(clauses) + "."

@@ -71,7 +71,7 @@ def evidence(result: NanLossResult) -> Evidence:
         f"{HIDDEN_UNITS}), a median {np.nanmedian(dead_end):g} of {HIDDEN_UNITS} after {adam.epochs}.",
         f"The weights do not explode with Adam: the largest |weight| is at most "
         f"{adam.largest_weight_early.max():.3g} after {q} epochs and "
-        f"{adam.largest_weight_at_end.max():.3g} after {adam.epochs} (Adam moves each weight by "
+        f"{adam.largest_weight_at_end.max():.3g} after {adam.epochs} (Adam moves a weight by at most "
         "about the learning rate per step, whatever the gradient's size).",
         f"The same loop with SGD at the same learning rate and data: {sgd.nonfinite_within(q)} of {n} "
         f"seeds reach NaN/Inf within {q} epochs (median epoch {_median_first(sgd)}), "
@@ -87,7 +87,18 @@ def evidence(result: NanLossResult) -> Evidence:
     )
     share = adam.nonfinite_within(q) / n
     verdict = "holds" if share >= 0.5 else ("contradicted" if share == 0 else "holds with a caveat")
-    return Evidence(verdict=verdict, findings=findings)
+    caveat = ""
+    if verdict == "holds with a caveat":
+        caveat = (f"Only {adam.nonfinite_within(q)} of {n} seeds reach NaN or Inf within {q} epochs with Adam "
+                  f"at learning rate {adam.learning_rate:g}; the others stay finite, their largest |weight| "
+                  f"at most {_largest_weight_of_finite_seeds(adam):.3g} after {q} epochs.")
+    return Evidence(verdict=verdict, findings=findings, caveat=caveat)
+
+
+def _largest_weight_of_finite_seeds(cell: SweepCell) -> float:
+    """The largest |weight| over QUESTION_EPOCHS epochs among seeds whose loss stayed finite that long."""
+    finite = (cell.first_nonfinite < 0) | (cell.first_nonfinite > QUESTION_EPOCHS)
+    return float(cell.largest_weight_early[finite].max()) if finite.any() else float("nan")
 
 
 def _median_first(cell: SweepCell) -> str:

@@ -16,6 +16,8 @@ from scenarios import adam_high_learning_rate as engine
 from scenarios import show_code
 from scenarios.adam_high_learning_rate import AdamHighLearningRateParams as Params
 from scenarios.adam_high_learning_rate.engine import _run_trainer
+from scenarios.adam_high_learning_rate.evidence import BEST_BAND_FACTOR, caveat
+from scenarios.evidence import sentence_count
 from tests.bank_defaults import default_params, question_for
 
 SCENARIO = "adam_high_learning_rate"
@@ -126,6 +128,48 @@ def test_evidence_holds_with_a_caveat_and_states_numbers():
     assert f"{result.run.peak_loss:.3g}" in evidence.findings[0]
     assert f"{result.run.dead_units} of {engine.TOTAL_UNITS}" in evidence.findings[1]
     assert f"{summary.best_rate:g}" in evidence.findings[2]
+    # The caveat, in one sentence above the numbers: no climbing, a stall far above the best rates.
+    assert sentence_count(evidence.caveat) == 1
+    assert evidence.caveat.startswith("The loss does not keep climbing:")
+    assert f"{summary.fell_back} of {summary.runs} high-rate runs fell back" in evidence.caveat
+    assert f"at least {summary.min_final / summary.band_worst:.3g}× above the best rates" in evidence.caveat
+    assert f"{summary.median_dead:g} of {engine.TOTAL_UNITS} ReLUs dead" in evidence.caveat
+
+
+def test_findings_compare_the_high_rates_with_the_whole_near_tie():
+    """Full batch, 300 steps: 0.01, 0.02, 0.05 and 0.1 end within 3x of each other (measured
+    0.00159, 0.00098, 0.00266, 0.00158); which is lowest flips with batching and steps, so the
+    findings name the band and a ratio to its worst member, not "N x the best"."""
+    table = engine.sweep(SWEEP_STEPS, "Full batch").by_rate()
+    summary = engine.sweep_summary(SWEEP_STEPS, "Full batch")
+    assert summary.band_rates == (0.01, 0.02, 0.05, 0.1)
+    final = dict(zip(table["learning_rate"], table["final_median"], strict=True))
+    assert summary.band_worst == max(final[r] for r in summary.band_rates)
+    assert all(final[r] > BEST_BAND_FACTOR * summary.best_final for r in final if r not in summary.band_rates)
+    assert summary.min_final / summary.band_worst >= 200  # the TOML's "at least 200 times" (measured 302)
+    evidence = engine.evidence(engine.run(default_params(SCENARIO)))
+    sweep_finding, conclusion = evidence.findings[2], evidence.findings[-1]
+    assert "came from learning rates 0.01, 0.02, 0.05, 0.1" in sweep_finding and "near-tie" in sweep_finding
+    assert f"{summary.best_final:.2g} to {summary.band_worst:.2g}" in sweep_finding
+    assert f"every run at least {summary.min_final / summary.band_worst:.3g}× the loss of every rate" in sweep_finding
+    assert "the best;" not in sweep_finding  # no ratio to a single, near-tied "best" rate
+    assert "above every one of the best rates (0.01, 0.02, 0.05, 0.1)" in conclusion
+    assert "the lowest loss of the near-tie" in evidence.findings[4]
+    text = " ".join(evidence.findings)
+    assert "seed answer" not in text and "the quiz's original answer says" in text
+    # The best rate does change with the batching and the number of steps.
+    assert len({engine.sweep_summary(steps, batching).best_rate
+                for steps, batching in ((300, "Full batch"), (300, "Mini-batch"), (1000, "Mini-batch"))}) == 3
+
+
+def test_a_lone_best_rate_is_not_called_a_near_tie():
+    summary = engine.sweep_summary(200, "Full batch")  # measured: only 0.02 within 3x
+    assert summary.band_rates == (summary.best_rate,)
+    evidence = engine.evidence(engine.run(default_params(SCENARIO, steps=200)))
+    assert "near-tie" not in " ".join(evidence.findings)
+    assert f"no other rate within {BEST_BAND_FACTOR:g}×" in evidence.findings[2]
+    assert evidence.caveat.endswith(f"above the best rate, with a median of {summary.median_dead:g} of "
+                                    f"{engine.TOTAL_UNITS} ReLUs dead.")
 
 
 def test_verdict_rules():
@@ -133,6 +177,20 @@ def test_verdict_rules():
     assert engine.verdict(replace(base, median_final=2 * base.best_final)) == "contradicted"
     assert engine.verdict(replace(base, kept_climbing=base.runs)) == "holds"
     assert engine.verdict(replace(base, spiked=0)) == "holds with a caveat"
+    stalled = caveat(replace(base, spiked=0))
+    assert sentence_count(stalled) == 1 and "stalled rather than overshot" in stalled
+
+
+@pytest.mark.parametrize("batching", engine.BATCHING_CHOICES)
+def test_every_caveat_verdict_names_its_caveat_in_one_sentence(batching):
+    for steps in (10, 50, 100, 300, 1000):
+        summary = engine.sweep_summary(steps, batching)
+        evidence = engine.evidence(engine.run(default_params(SCENARIO, steps=steps, batching=batching)))
+        assert evidence.verdict == engine.verdict(summary)
+        if evidence.verdict == "holds with a caveat":
+            assert sentence_count(evidence.caveat) == 1 and evidence.caveat == caveat(summary)
+        else:
+            assert evidence.caveat == ""
 
 
 def test_new_slider_values_do_not_retrace():

@@ -11,6 +11,7 @@ import pytest
 
 from scenarios import rmsprop_first_step as engine
 from scenarios import show_code
+from scenarios.evidence import Evidence, sentence_count
 from scenarios.rmsprop_first_step import RMSpropFirstStepParams
 from scenarios.rmsprop_first_step.engine import _trainer
 from tests.bank_defaults import default_params, question_for
@@ -91,8 +92,29 @@ def test_distribution_contradicts_around_ten():
     # The distribution uses the same draws as single runs.
     assert distribution.printed_losses[42] == engine.run(default_params("rmsprop_first_step", seed=42)).printed_loss
     evidence = engine.evidence(engine.run(default_params("rmsprop_first_step", seed=42)))
-    assert evidence.verdict == "contradicted"
+    assert evidence.verdict == "contradicted" and evidence.caveat == ""
     assert any("42" in finding for finding in evidence.findings)
+
+
+def test_evidence_names_a_caveat_in_one_sentence_or_refuses():
+    """`Evidence`: "holds with a caveat" needs exactly one sentence of caveat; no other verdict has one."""
+    findings = ("A finding.",)
+    one = "The loss does not keep climbing: 12 of 12 runs fell back by 100× (median 1.5e+08× the start), e.g. at 0.5."
+    assert sentence_count(one) == 1 and Evidence("holds with a caveat", findings, one).caveat == one
+    assert Evidence("holds", findings).caveat == "" and Evidence("contradicted", findings).caveat == ""
+    assert [sentence_count(t) for t in ("", "  ", "One.", "One. Two.", "Ends 0.5. 12 runs did.", "“Quoted.” Next.")] \
+        == [0, 0, 1, 2, 2, 2]
+    bad = (
+        ("holds with a caveat", ""), ("holds with a caveat", "   "),  # missing
+        ("holds with a caveat", "It stalls. It does not climb."),  # two sentences
+        ("holds with a caveat", "It stalls!\nIt does not climb."),
+        ("holds with a caveat", "It stalls at 0.9 after 300 steps"),  # not a finished sentence
+        ("holds", "A caveat on a verdict without one."), ("contradicted", "Nor here."),
+        ("holds mostly", ""),  # not a verdict
+    )
+    for verdict, caveat in bad:
+        with pytest.raises(ValueError, match=r"Evidence\.(caveat|verdict)"):
+            Evidence(verdict, findings, caveat)  # type: ignore[arg-type]
 
 
 CODE_CONFIGS = (

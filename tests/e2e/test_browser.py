@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from content.questions import Control, Question, load_bank
 from harness.browser import (
     CHARTS_SETTLED_JS,
-    IDLE_MS,
+    FIRST_LOAD_MS,
     charts_signature,
     exceptions,
     open_app,
@@ -135,9 +135,10 @@ def test_projector_mode(page: Page, app_url: str, screenshots_dir, question: Que
                                 '[data-testid="stMain"] [data-testid="stMarkdownContainer"] p': 24})
     for paragraph in _paragraphs(question.hint):
         expect(page.get_by_text(paragraph)).to_have_count(0)  # hidden until clicked
-    # The experiment is the next stage: PageDown, as a presenter's clicker sends it.
+    # The experiment is the next stage: PageDown, as a presenter's clicker sends it. The
+    # first stage runs no experiment, so this may be the server's first run of it.
     page.keyboard.press("PageDown")
-    page.wait_for_function(CHARTS_SETTLED_JS, timeout=IDLE_MS)
+    page.wait_for_function(CHARTS_SETTLED_JS, timeout=FIRST_LOAD_MS)
     _wait_for_font_sizes(page, {'[data-testid="stMetricValue"] p': 60})
     _move(page, question.main_control)
     assert _link_values(page.url).get("projector") == "1"

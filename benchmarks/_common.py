@@ -118,6 +118,17 @@ def note(result: PartResult, text: str) -> None:
     result.notes.append(text)
 
 
+def measurement_failed(result: PartResult, what: str, error: Exception, figures: Sequence[Figure]) -> None:
+    """A measurement raised: note the error and add its figures unmeasured (they FAIL).
+
+    `figures` are the ones the measurement would have given, with `value=None`.
+    """
+    note(result, f"{what}: failed ({type(error).__name__}: {str(error)[:300]})")
+    for figure in figures:
+        figure.note = figure.note or f"error: {type(error).__name__}"
+        result.figures.append(figure)
+
+
 def finish(result: PartResult) -> Path:
     """Print the part's summary lines and write its JSON; return the file."""
     print()

@@ -88,10 +88,8 @@ def main(argv: list[str] | None = None) -> c.PartResult:
                 try:
                     row = measure_page(page, url, q, args.moves)
                 except Exception as error:
-                    c.note(result, f"{question_id}: {type(error).__name__}: {str(error)[:300]}")
-                    for stat in ("median", "p95"):
-                        result.figures.append(c.Figure(f"browser {question_id} {stat}", None, "ms",
-                                                       note=f"error: {type(error).__name__}"))
+                    c.measurement_failed(result, question_id, error, [
+                        c.Figure(f"browser {question_id} {stat}", None, "ms") for stat in ("median", "p95")])
                     continue
                 result.raw[question_id] = row
                 if row["exceptions"]:

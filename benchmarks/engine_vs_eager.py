@@ -194,9 +194,8 @@ def main(argv: list[str] | None = None) -> c.PartResult:
         try:
             row = measure(module, question, args.engine_runs, args.eager_runs)
         except Exception as error:
-            c.note(result, f"{name}: failed ({type(error).__name__}: {error})")
-            result.figures.append(c.Figure(f"engine {name} eager/engine", None, "×", TARGET_RATIO,
-                                           at_most=False, note=f"error: {type(error).__name__}"))
+            c.measurement_failed(result, name, error, [
+                c.Figure(f"engine {name} eager/engine", None, "×", TARGET_RATIO, at_most=False)])
             continue
         result.raw[name] = row
         for problem in row["problems"]:

@@ -122,10 +122,8 @@ def main(argv: list[str] | None = None) -> c.PartResult:
         try:
             row = measure_page(q, args.moves, args.warmup_moves)
         except Exception as error:
-            c.note(result, f"{question_id}: failed ({type(error).__name__}: {error})")
-            for stat in ("p50", "p95"):
-                result.figures.append(c.Figure(f"rerun {question_id} {stat}", None, "ms",
-                                               note=f"error: {type(error).__name__}"))
+            c.measurement_failed(result, question_id, error, [
+                c.Figure(f"rerun {question_id} {stat}", None, "ms") for stat in ("p50", "p95")])
             continue
         result.raw[question_id] = row
         for problem in row["problems"]:

@@ -8,13 +8,33 @@ Each builds plain trace and layout dicts and wraps them once with
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts import DASHES, MARKERS, OKABE_ITO, ChartStyle, Trace, base_layout, figure, hline, vline
+from charts import (
+    DASHES,
+    LABEL_BACKGROUND,
+    MARKERS,
+    OKABE_ITO,
+    ChartStyle,
+    LineLabel,
+    Scale,
+    Trace,
+    axis_for,
+    axis_ticks,
+    base_layout,
+    figure,
+    hline,
+    hline_labels,
+    row_label,
+    scale_for,
+    vline,
+    wrap,
+)
+from charts.axes import with_room
 
 BASIN_COLOURS = {"shallow": OKABE_ITO[1], "deep": OKABE_ITO[2], "plateau": OKABE_ITO[3],
                  "diverged": OKABE_ITO[7]}
@@ -28,21 +48,13 @@ def _slider_line(style: ChartStyle) -> dict[str, Any]:
     return {"color": OKABE_ITO[4], "dash": "dash", "width": style.line_width}
 
 
-def _hline_label(y: float, text: str, end: Literal["left", "right"]) -> dict[str, Any]:
-    """The label `add_hline(annotation_position="top <end>")` puts just above a line's end."""
-    return {"text": text, "showarrow": False, "x": 0 if end == "left" else 1, "xref": "x domain",
-            "xanchor": end, "y": y, "yref": "y", "yanchor": "bottom"}
+def _slider_label(momentum: float, x_scale: Scale, style: ChartStyle) -> dict[str, Any]:
+    """The slider line's label, over the plot (`label_row`), where no reference label can be."""
+    return row_label(f"slider: {momentum:g}", momentum, x_scale.fraction(momentum), style, colour=OKABE_ITO[4])
 
 
-def _vline_label(x: float, text: str, side: Literal["left", "right"]) -> dict[str, Any]:
-    """The label `add_vline(annotation_position="top <side>")` puts at a line's top, on that side."""
-    return {"text": text, "showarrow": False, "x": x, "xref": "x",
-            "xanchor": "right" if side == "left" else "left", "y": 1, "yref": "y domain", "yanchor": "top"}
-
-
-def _slider_label(momentum: float) -> dict[str, Any]:
-    """The slider line's label, on the side with room (momentum axes run from 0 to 1)."""
-    return _vline_label(momentum, f"slider: {momentum:g}", "left" if momentum > 0.5 else "right")
+# Momentum axes: the slider's 0 to 0.99 with room for the markers at both ends.
+MOMENTUM_SCALE = Scale(False, -0.03, 1.02)
 
 
 def _finite_rows(*columns: np.ndarray) -> np.ndarray:
@@ -98,9 +110,32 @@ def valley_paths(
     minimum = {"x": 0, "y": 0, "xref": "x", "yref": "y", "text": "minimum", "showarrow": True,
                "arrowhead": 0, "ax": 0, "ay": 3 * style.font_size, "bgcolor": "rgba(255, 255, 255, 0.85)"}
     layout = base_layout(style, title, "w1 (along the valley floor)", "w2 (across the valley)",
-                         hovermode="closest", xaxis={"range": list(w1_range)}, yaxis={"range": list(w2_range)},
-                         annotations=[minimum])
+                         hovermode="closest",
+                         xaxis=axis_ticks(Scale(False, *w1_range), style.max_x_ticks),
+                         yaxis=axis_ticks(Scale(False, *w2_range), style.max_ticks),
+                         annotations=[minimum, *_overflow_note(curve, style)])
     return figure(traces, layout)
+
+
+def _overflow_note(curve: pd.DataFrame, style: ChartStyle) -> list[dict[str, Any]]:
+    """Where paths overflow they fly off the chart and stop: a note in its lower right corner says when."""
+    stops = {}
+    for name, group in curve.groupby("series", sort=False):
+        # The loss overflows first (float32), a step before the weights.
+        columns = [group[c] for c in ("w1", "w2", "loss") if c in group]
+        bad = np.flatnonzero(~_finite_rows(*columns))
+        if bad.size:
+            stops[str(name)] = int(group["step"].to_numpy()[bad[0]])
+    if not stops:
+        return []
+    if len(set(stops.values())) == 1:
+        step = next(iter(stops.values()))
+        text = f"overflow at step {step}" + (" (both)" if len(stops) == 2 else "") + ": the path leaves the chart"
+    else:
+        text = "; ".join(f"{name}: overflow at step {step}" for name, step in stops.items())
+    return [{"text": wrap(text, 30), "showarrow": False, "x": 1, "xref": "x domain", "xanchor": "right",
+             "y": 0, "yref": "y domain", "yanchor": "bottom", "align": "right", "bgcolor": LABEL_BACKGROUND,
+             "font": style.annotation_font()}]
 
 
 def steps_to_converge_chart(
@@ -133,14 +168,21 @@ def steps_to_converge_chart(
                            "line": {"width": 2, "color": colour}},
                 "hovertemplate": "momentum %{x:g}: " + label + "<extra></extra>",
             })
+    # Room over the horizon line for its label (the unconverged runs sit on the line).
+    y_scale, y_axis = axis_for([0, horizon * (1 + 1.3 * style.label_height())], log=False, pad=0,
+                               max_ticks=style.max_ticks, include_zero=True, integer=True)
     layout = base_layout(
         style, title, "Momentum", f"Steps until the loss stays below {converged_fraction:g} of its start",
-        hovermode="closest", showlegend=True,
-        xaxis={"range": [-0.03, 1.02]}, yaxis={"rangemode": "tozero"},
+        hovermode="closest", showlegend=True, label_row=True,
+        xaxis=axis_ticks(MOMENTUM_SCALE, style.max_x_ticks), yaxis=y_axis,
         shapes=[hline(horizon, {"color": "#777777", "dash": "dot", "width": 1}),
                 vline(current_momentum, _slider_line(style))],
-        annotations=[_hline_label(horizon, f"horizon: {horizon} steps", "left"),
-                     _slider_label(current_momentum)],
+        # At the end away from the slider's line (which would cross it), clear of the markers on the line.
+        annotations=[*hline_labels([LineLabel(f"horizon: {horizon} steps", horizon)], y_scale,
+                                   end="right" if current_momentum < 0.5 else "left",
+                                   height=style.label_height(), font=style.annotation_font(),
+                                   clearance_px=round((10 + style.line_width) / 2)),
+                     _slider_label(current_momentum, MOMENTUM_SCALE, style)],
     )
     return figure(traces, layout)
 
@@ -177,10 +219,15 @@ def landscape_chart(
     positions = landscape["w"].to_numpy(float)
     positions = positions[np.isfinite(positions)]
     if positions.size and positions.max() > right:
-        annotations.append({"x": right, "y": 0, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+        # Top right: the loss curve is low there (the plateau), so nothing is under it.
+        annotations.append({"x": right, "xref": "x", "y": 1, "yref": "y domain", "xanchor": "right",
+                            "yanchor": "top", "showarrow": False,
                             "text": f"→ off the chart: w reaches {positions.max():.1f}",
-                            "font": {"size": style.font_size}})
-    layout = base_layout(style, title, "w", "Loss", hovermode="closest", xaxis={"range": [left, right]})
+                            "bgcolor": LABEL_BACKGROUND, "font": style.annotation_font()})
+    inside = landscape[(landscape["w"] >= left) & (landscape["w"] <= right)]
+    _, y_axis = axis_for(traces[0]["y"], inside["loss"].to_numpy(float), log=False, max_ticks=style.max_ticks)
+    layout = base_layout(style, title, "w", "Loss", hovermode="closest",
+                         xaxis=axis_ticks(Scale(False, left, right), style.max_x_ticks), yaxis=y_axis)
     if annotations:
         layout["annotations"] = annotations
     return figure(traces, layout)
@@ -203,10 +250,20 @@ def position_chart(
             "line": {"color": OKABE_ITO[i % len(OKABE_ITO)], "dash": DASHES[i % len(DASHES)],
                      "width": style.line_width},
         })
-    layout = base_layout(style, title, "Step", "w")
+    # Room over the highest line for its label.
+    y_scale = with_room(scale_for(landscape["w"].to_numpy(float), [level for _, level in levels], log=False),
+                        above=style.label_height() if levels else 0.0)
+    y_axis = axis_ticks(y_scale, style.max_ticks)
+    _, x_axis = axis_for(landscape["step"].to_numpy(float), log=False, pad=0.02, integer=True,
+                         max_ticks=style.max_x_ticks)
+    layout = base_layout(style, title, "Step", "w", xaxis=x_axis, yaxis=y_axis)
     if levels:
+        # A weight that flies to w = 80 puts the four landmarks within a few % of the axis:
+        # their labels are spread apart, each with a leader to its line.
         layout["shapes"] = [hline(level, LEVEL_LINE) for _, level in levels]
-        layout["annotations"] = [_hline_label(level, label, "right") for label, level in levels]
+        layout["annotations"] = hline_labels([LineLabel(label, level) for label, level in levels], y_scale,
+                                             end="right", height=style.label_height(),
+                                             font=style.annotation_font())
     return figure(traces, layout)
 
 
@@ -230,10 +287,18 @@ def basin_map_chart(
             "marker": {"symbol": BASIN_SYMBOLS.get(str(basin), "circle"), "size": 7 + style.line_width,
                        "color": BASIN_COLOURS.get(str(basin), OKABE_ITO[7])},
         })
+    # Room over the highest line (the plateau, at 0) for its label.
+    y_scale = with_room(scale_for(frame["final_loss"].to_numpy(float), [level for _, level in levels],
+                                  log=False, pad=0.05), above=1.2 * style.label_height())
+    y_axis = axis_ticks(y_scale, style.max_ticks)
     layout = base_layout(
-        style, title, "Momentum", "Final loss", hovermode="closest",
+        style, title, "Momentum", "Final loss", hovermode="closest", label_row=True,
+        xaxis=axis_ticks(MOMENTUM_SCALE, style.max_x_ticks), yaxis=y_axis,
         shapes=[*(hline(level, LEVEL_LINE) for _, level in levels), vline(current_momentum, _slider_line(style))],
-        annotations=[*(_hline_label(level, label, "left") for label, level in levels),
-                     _slider_label(current_momentum)],
+        # Clear of the markers drawn on the lines (every run ends on one).
+        annotations=[*hline_labels([LineLabel(label, level) for label, level in levels], y_scale, end="left",
+                                   height=style.label_height(), font=style.annotation_font(),
+                                   clearance_px=round((7 + style.line_width) / 2)),
+                     _slider_label(current_momentum, MOMENTUM_SCALE, style)],
     )
     return figure(traces, layout)

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts import DASHES, MARKERS, OKABE_ITO, ChartStyle, Trace, base_layout, figure, finite_positive, vline
+from charts import (
+    DASHES,
+    MARKERS,
+    OKABE_ITO,
+    ChartStyle,
+    Trace,
+    axis_for,
+    axis_ticks,
+    base_layout,
+    figure,
+    merge,
+    row_label,
+    scale_for,
+    vline,
+)
 
 DEFAULT_STYLE = ChartStyle()
 
@@ -25,8 +41,11 @@ def dead_units_curves(
             "line": {"color": OKABE_ITO[i % len(OKABE_ITO)], "dash": DASHES[i % len(DASHES)],
                      "width": style.line_width, "shape": "hv"},
         })
-    layout = base_layout(style, title, "Step", f"Dead ReLUs (of {total})",
-                         yaxis={"range": [-0.5, total + 0.5]})
+    _, x_axis = axis_for(frame["step"].to_numpy(float), log=False, max_ticks=style.max_x_ticks, pad=0.02,
+                         integer=True)
+    layout = base_layout(style, title, "Step", f"Dead ReLUs (of {total})", xaxis=x_axis,
+                         yaxis=axis_ticks(scale_for([0, total], log=False, pad=0.02), style.max_ticks,
+                                          integer=True))
     return figure(traces, layout)
 
 
@@ -81,34 +100,39 @@ def learning_rate_sweep(
         })
 
     current = {"color": OKABE_ITO[3], "dash": "dash", "width": style.line_width}
+    # Both panels share an x range that ends half a step past the first and last rate
+    # (no stray "2" and "5" labels beyond them).
+    x_scale, x_axis = axis_for(rates, current_learning_rate, log=True, pad=0.04, max_ticks=style.max_x_ticks)
+    losses = by_rate[["final_min", "final_median", "peak_median", "peak_max"]].to_numpy(float)
+    y_scale, y_axis = axis_for(losses, [] if reference_loss is None else [reference_loss], log=True,
+                               max_ticks=style.max_ticks - 2, pad=0.06)
     layout = base_layout(
-        style, title, "", "",
-        hovermode="closest", height=int(style.height * 1.45),
-        margin={"t": 80 + style.title_room(title)},
+        style, title, "", "", label_row=True,
+        # Four legend rows under the panels (at projector sizes they need their own room).
+        hovermode="closest", height=int(style.height * 1.45) + style.title_room(title) + style.legend_room(4),
         shapes=[vline(current_learning_rate, current),
                 vline(current_learning_rate, current, xref="x2", yref="y2 domain")],
-        # An annotation's x on a log axis is the log10 of the value.
-        annotations=[{"x": np.log10(current_learning_rate), "xref": "x", "y": 1.0, "yref": "paper",
-                      "yanchor": "bottom", "text": f"this run: {current_learning_rate:g}", "showarrow": False,
-                      "font": {"color": OKABE_ITO[3], "size": style.font_size}}],
+        # Over the top panel, where no line or point can be under it.
+        annotations=[row_label(f"this run: {current_learning_rate:g}", x_scale.coordinate(current_learning_rate),
+                               x_scale.fraction(current_learning_rate), style, colour=OKABE_ITO[3],
+                               yref="paper")],
     )
     # The layout make_subplots(rows=2, shared_xaxes=True, row_heights=[0.72, 0.28],
     # vertical_spacing=0.06) gives: the rows share what the gap leaves, in proportion.
     spacing = 0.06
     bottom = (1 - spacing) * 0.28
-    x_axis, y_axis = layout["xaxis"], layout["yaxis"]
-    layout["xaxis2"] = {**x_axis, "anchor": "y2", "domain": [0.0, 1.0], "type": "log",
-                        "title": {**x_axis["title"], "text": "Adam learning rate (log scale)"}}
-    x_axis.update({"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False,
-                   "type": "log"})
-    layout["yaxis2"] = {**y_axis, "anchor": "x2", "domain": [0.0, bottom],
-                        "title": {**y_axis["title"], "text": f"Dead (of {total_units})"},
-                        "range": [-1, total_units + 1]}
-    y_axis.update({"anchor": "x", "domain": [bottom + spacing, 1.0], "type": "log",
-                   "title": {**y_axis["title"], "text": "Loss (log scale)"}})
-    positive = finite_positive(by_rate[["final_min", "peak_max"]].to_numpy().ravel())
-    if positive.size:
-        y_axis["range"] = [np.log10(positive.min()) - 0.3, np.log10(positive.max()) + 0.3]
+    x_axis_top, y_axis_top = layout["xaxis"], layout["yaxis"]
+    plain_y = deepcopy(y_axis_top)  # titles and fonts, before the loss panel's ticks
+    merge(x_axis_top, x_axis)
+    merge(y_axis_top, y_axis)
+    layout["xaxis2"] = {**x_axis_top, "anchor": "y2", "domain": [0.0, 1.0],
+                        "title": {**x_axis_top["title"], "text": "Adam learning rate (log scale)"}}
+    x_axis_top.update({"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False})
+    dead_axis = axis_ticks(scale_for([0, total_units], log=False, pad=0.03), 3, integer=True)
+    layout["yaxis2"] = {**plain_y, **dead_axis, "anchor": "x2", "domain": [0.0, bottom],
+                        "title": {**plain_y["title"], "text": f"Dead (of {total_units})"}}
+    y_axis_top.update({"anchor": "x", "domain": [bottom + spacing, 1.0],
+                       "title": {**y_axis_top["title"], "text": "Loss (log scale)" if y_scale.log else "Loss"}})
     return figure(traces, layout)
 
 

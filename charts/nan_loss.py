@@ -9,7 +9,22 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts import DASHES, OKABE_ITO, ChartStyle, Trace, base_layout, figure, finite_positive, loss_curve_parts, merge
+from charts import (
+    DASHES,
+    OKABE_ITO,
+    ChartStyle,
+    Scale,
+    Trace,
+    axis_for,
+    axis_ticks,
+    base_layout,
+    curve_stop,
+    figure,
+    loss_curves,
+    scale_for,
+    stop_annotations,
+    wrap,
+)
 
 
 def health_figure(
@@ -35,20 +50,38 @@ def health_figure(
         traces.append({"type": "scatter", "xaxis": "x2", "yaxis": "y2", "x": steps[keep_d], "y": dead[keep_d],
                        "name": str(name), "mode": "lines", "line": {**line, "shape": "hv"},
                        "legendgroup": str(name), "showlegend": False})
-    layout = base_layout(style, title, "", "", height=int(style.height * 1.3))
+    layout = base_layout(style, title, "", "", height=int(style.height * 1.3) + style.title_room(title))
     # The layout make_subplots(rows=2, shared_xaxes=True, row_heights=[0.6, 0.4],
     # vertical_spacing=0.12) gives: the rows share what the gap leaves, in proportion.
     spacing = 0.12
     bottom = (1 - spacing) * 0.4
+    _, x_ticks = axis_for(diagnostics["step"].to_numpy(float), log=False, pad=0.02, integer=True,
+                          max_ticks=style.max_x_ticks)
+    # A weight that overflows spans ~40 decades: every k-th power of ten is labelled.
+    weight_scale, weight_ticks = axis_for(diagnostics["largest_weight"].to_numpy(float), log=True,
+                                          max_ticks=style.max_ticks - 2)
     x_axis, y_axis = layout["xaxis"], layout["yaxis"]
-    layout["xaxis2"] = {**x_axis, "anchor": "y2", "domain": [0.0, 1.0],
+    layout["xaxis2"] = {**x_axis, **x_ticks, "anchor": "y2", "domain": [0.0, 1.0],
                         "title": {**x_axis["title"], "text": "Epoch"}}
-    x_axis.update({"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False})
-    layout["yaxis2"] = {**y_axis, "anchor": "x2", "domain": [0.0, bottom],
-                        "title": {**y_axis["title"], "text": "Dead ReLUs"}, "range": [-0.3, hidden_units + 0.3]}
-    y_axis.update({"anchor": "x", "domain": [bottom + spacing, 1.0], "type": "log",
-                   "title": {**y_axis["title"], "text": "Largest |weight| (log)"}})
-    merge(y_axis, log_ticks(diagnostics["largest_weight"].to_numpy(float), max_ticks=5))
+    x_axis.update({**x_ticks, "anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False})
+    layout["yaxis2"] = {**y_axis, **axis_ticks(scale_for([0, hidden_units], log=False, pad=0.03), 4, integer=True),
+                        "anchor": "x2", "domain": [0.0, bottom],
+                        "title": {**y_axis["title"], "text": "Dead ReLUs"}}
+    y_axis.update({**weight_ticks, "anchor": "x", "domain": [bottom + spacing, 1.0],
+                   "title": {**y_axis["title"],
+                             "text": "Largest |weight| (log)" if weight_scale.log else "Largest |weight|"}})
+    # Where the weights stop being numbers, both lines stop: the top panel says why.
+    x_scale = Scale(False, *x_ticks["range"])
+    notes = []
+    for i, (name, group) in enumerate(diagnostics.groupby("series", sort=False)):
+        stop = curve_stop(group["step"].to_numpy(), group["largest_weight"].to_numpy(float), name=str(name),
+                          colour=OKABE_ITO[i % len(OKABE_ITO)], x_scale=x_scale, y_scale=weight_scale, x="epoch",
+                          quantity="largest weight", prefix="weights ", style=style)
+        if stop is not None:
+            notes.append(stop[0])
+            traces.extend(stop[1])
+    if notes:
+        layout["annotations"] = stop_annotations(notes, font_size=style.font_size)
     return figure(traces, layout)
 
 
@@ -70,27 +103,14 @@ def sweep_bars(
         style, title, f"Seeds (of {total})", "",
         hovermode="closest", showlegend=False, height=max(style.height, 90 * len(labels) + 120),
         # Room right of a full bar for its "n of total" label; the first setting on top.
-        xaxis={"range": [0, total * 1.2]}, yaxis={"autorange": "reversed"},
+        xaxis=axis_ticks(scale_for([0, total * 1.2], log=False, pad=0), style.max_x_ticks, integer=True),
+        # Long settings wrapped: on a phone one line would take half the chart's width.
+        yaxis={"autorange": "reversed", "tickmode": "array", "tickvals": list(labels),
+               "ticktext": [wrap(label, 22) for label in labels]},
     )
     return figure(traces, layout)
 
 
-def log_ticks(values: np.ndarray, *, max_ticks: int = 7) -> dict[str, Any]:
-    """Readable ticks on a log y axis spanning many decades (a diverging loss spans ~40).
-
-    Plotly labels every decade, which overprints once the range is wide;
-    these y-axis settings label every k-th decade as a power of ten
-    (none when the values span two decades or less).
-    """
-    positive = finite_positive(values)
-    if positive.size < 2 or positive.max() / positive.min() <= 100:
-        return {}
-    span = np.log10(positive.max()) - np.log10(positive.min())
-    return {"dtick": max(1, int(np.ceil(span / max_ticks))), "exponentformat": "power"}
-
-
-def tidy_loss_curves(curves: pd.DataFrame, *, max_ticks: int = 7, **options: Any) -> go.Figure:
-    """`charts.loss_curves` with `log_ticks` on its y axis, built in one pass."""
-    traces, layout = loss_curve_parts(curves, **options)
-    merge(layout["yaxis"], log_ticks(curves["loss"].to_numpy(float), max_ticks=max_ticks))
-    return figure(traces, layout)
+def tidy_loss_curves(curves: pd.DataFrame, **options: Any) -> go.Figure:
+    """`charts.loss_curves` (which now picks readable log ticks for every chart)."""
+    return loss_curves(curves, **options)

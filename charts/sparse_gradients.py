@@ -20,13 +20,20 @@ from charts import (
     OKABE_ITO,
     ChartStyle,
     Layout,
+    LineLabel,
+    Scale,
     Trace,
+    axis_for,
+    axis_ticks,
     base_layout,
     figure,
     hline,
+    hline_labels,
     loss_curve_parts,
     merge,
+    scale_for,
 )
+from charts.axes import with_room
 
 FLOOR_COLOUR = "#000000"
 # Rare and common bars differ by colour and by fill pattern (greyscale, projector).
@@ -34,24 +41,6 @@ BAR_KINDS = (
     ("rare_error", "rare weights", OKABE_ITO[3], ""),
     ("common_error", "common weights", OKABE_ITO[0], "/"),
 )
-
-
-def _floor_line(layout: Layout, value: float, label: str, style: ChartStyle, *, log_y: bool,
-                above: bool = True) -> None:
-    """A dotted horizontal reference line with its label.
-
-    The label is a separate annotation placed in axis units, which on a log
-    axis means log10(value) (a shape's y is in data units, an annotation's is not).
-    """
-    if not (np.isfinite(value) and value > 0):
-        return
-    line = {"color": FLOOR_COLOUR, "width": max(1.0, style.line_width / 2), "dash": "dot"}
-    layout.setdefault("shapes", []).append(hline(value, line))
-    layout.setdefault("annotations", []).append({
-        "x": 1, "xref": "paper", "xanchor": "right", "y": float(np.log10(value)) if log_y else value,
-        "yref": "y", "yanchor": "bottom" if above else "top", "text": label, "showarrow": False,
-        "font": {"size": style.font_size, "color": FLOOR_COLOUR}, "bgcolor": "rgba(255,255,255,0.7)",
-    })
 
 
 def _legend_below(layout: Layout, style: ChartStyle) -> Layout:
@@ -67,8 +56,20 @@ def tuned_loss_curves(curves: pd.DataFrame, *, title: str, style: ChartStyle = C
 def error_curves(curves: pd.DataFrame, *, floor: float, title: str, y_title: str,
                  style: ChartStyle = ChartStyle()) -> go.Figure:
     """One error line per optimizer (a step/series/loss frame whose `loss` is the error)."""
-    traces, layout = loss_curve_parts(curves, title=title, style=style, y_title=y_title, log_y=True)
-    _floor_line(layout, floor, f"least-squares floor {floor:.3f}", style, log_y=True, above=False)
+    finite_floor = bool(np.isfinite(floor) and floor > 0)
+    height = style.label_height()
+    traces, layout = loss_curve_parts(curves, title=title, style=style, y_title=y_title, log_y=True,
+                                      quantity="error", include=[floor] if finite_floor else [],
+                                      room_below=1.3 * height if finite_floor else 0.0)
+    if finite_floor:
+        # The curves close in on the floor from above: its label goes under it.
+        y_axis = layout["yaxis"]
+        scale = Scale(y_axis["type"] == "log", *y_axis["range"])
+        line = {"color": FLOOR_COLOUR, "width": max(1.0, style.line_width / 2), "dash": "dot"}
+        layout["shapes"] = [hline(floor, line)]
+        layout.setdefault("annotations", []).extend(hline_labels(
+            [LineLabel(f"least-squares floor {floor:.3f}", floor)], scale, height=height, side="below",
+            font=style.annotation_font(FLOOR_COLOUR)))
     return figure(traces, _legend_below(layout, style))
 
 
@@ -88,15 +89,15 @@ def error_bars(summary: pd.DataFrame, *, floors: dict[str, float], title: str,
             "text": [f"{v:.3f}" if np.isfinite(v) else "n/a" for v in values], "textposition": "outside",
             "textfont": {"size": style.font_size},
         })
-    layout = base_layout(style, title, "Optimizer (each at its tuned learning rate)", "RMS error (log scale)",
-                         barmode="group", hovermode="closest", yaxis={"type": "log"},
-                         xaxis=style.category_ticks(summary["label"]))
-    # Autorange ignores the floor lines: make room for them and for the bar labels.
+    # A bar's length is its value: a linear axis from 0 (on a log one 0.022 looked far from 0.028).
+    # Room over the tallest bar for its label; the floors are in the range too.
     floor_values = np.array([floors.get(c, np.nan) for c in columns])
     shown = np.concatenate([summary[c].to_numpy(float) for c in columns] + [floor_values])
-    shown = shown[np.isfinite(shown) & (shown > 0)]
-    if shown.size:
-        layout["yaxis"]["range"] = [np.log10(shown.min()) - 0.3, np.log10(shown.max()) + 0.3]
+    y_axis = axis_ticks(with_room(scale_for(shown, log=False, include_zero=True, pad=0),
+                                  above=1.6 * style.label_height()), style.max_ticks)
+    layout = base_layout(style, title, "Optimizer (each at its tuned learning rate)", "RMS error",
+                         barmode="group", hovermode="closest", yaxis=y_axis,
+                         xaxis=style.category_ticks(summary["label"]))
     # Floors as full-width lines named in the legend (labels on the plot would cover bars).
     shapes = []
     for (column, name, colour, _), dash in zip(BAR_KINDS, ("dot", "dash"), strict=True):
@@ -147,13 +148,16 @@ def sweep_chart(sweep: pd.DataFrame, *, y: str, y_title: str, title: str, cap: f
                 "marker": {"symbol": "star", "size": 12 + 2 * style.line_width, "color": colour,
                            "line": {"color": "#000000", "width": 1}},
             })
+    height = style.label_height()
+    # Room over the cap line for its label, inside the plot (over it is the title).
+    y_scale = with_room(scale_for([low, cap], log=True, pad=0.03), above=1.3 * height)
+    _, x_axis = axis_for(sweep["learning_rate"].to_numpy(float), log=True, max_ticks=style.max_x_ticks)
     layout = base_layout(
         style, title, "Learning rate (log scale)", f"{y_title} (log scale)", hovermode="closest",
-        xaxis={"type": "log"}, yaxis={"type": "log", "range": [np.log10(low) - 0.2, np.log10(cap) + 0.2]},
+        xaxis=x_axis, yaxis=axis_ticks(y_scale, style.max_ticks),
         shapes=[hline(cap, {"color": FLOOR_COLOUR, "width": 1, "dash": "dot"})],
-        annotations=[{"x": 0, "xref": "paper", "xanchor": "left", "y": float(np.log10(cap)), "yref": "y",
-                      "yanchor": "bottom", "text": "✕ = beyond this (blowing up)", "showarrow": False,
-                      "font": {"size": style.font_size, "color": FLOOR_COLOUR}}],
+        annotations=hline_labels([LineLabel("✕ = beyond this (blowing up)", cap)], y_scale, height=height,
+                                 end="left", font=style.annotation_font(FLOOR_COLOUR)),
     )
     return figure(traces, layout)
 
@@ -182,9 +186,11 @@ def seed_strip(frame: pd.DataFrame, *, title: str, highlight_seed: int | None = 
             "marker": {"symbol": "circle-open", "size": 16 + 2 * style.line_width, "color": FLOOR_COLOUR,
                        "line": {"width": 2}},
         })
-    layout = base_layout(style, title, "Optimizer (each tuned per seed)", "Rare-weight RMS error (log scale)",
+    y_scale, y_axis = axis_for(frame["rare_error"].to_numpy(float), log=True, max_ticks=style.max_ticks)
+    layout = base_layout(style, title, "Optimizer (each tuned per seed)",
+                         "Rare-weight RMS error" + (" (log scale)" if y_scale.log else ""),
                          xaxis=style.category_ticks(frame["label"].unique()),
-                         yaxis={"type": "log"}, hovermode="closest", showlegend=highlight_seed is not None)
+                         yaxis=y_axis, hovermode="closest", showlegend=highlight_seed is not None)
     if highlight_seed is not None:
         layout["height"] += style.legend_room((len(traces) + 1) // 2)  # two entries a row
     return figure(traces, layout)
@@ -260,16 +266,23 @@ def update_map_chart(update_map: pd.DataFrame, *, n_common: int, title: str,
         traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": name,
                        "marker": {"symbol": "square", "size": 12 + style.line_width, "color": colour,
                                   "line": {"color": "#000000", "width": 1}}})
+    # The first strip's title sits over the plot: room for it under the chart's title. The
+    # legend goes under the strips: over them, its rows wrapped into the titles on a phone.
+    legend_rows = 3 if style.title_chars and style.title_chars < 50 else 1
     merge(layout, {
         "title": style.title(title), "font": style.font(),
-        "height": 110 * len(labels) + 140 + (60 if style.font_size > 14 else 0),
-        "margin": {"l": 10, "r": 10, "t": 90 + style.title_room(title), "b": 10}, "hovermode": "closest",
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
+        "height": 110 * len(labels) + 140 + (60 if style.font_size > 14 else 0) + style.title_room(title)
+        + legend_rows * int(style.font_size * 1.6),
+        "margin": {"l": 10, "r": 10, "t": style.top_margin(title, label_row=True), "b": 10},
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom"},
         "shapes": shapes,
     })
+    steps = update_map["step"].to_numpy(float)
+    x_ticks = axis_ticks(Scale(False, steps.min() - 0.5, steps.max() + 0.5), style.max_x_ticks, integer=True)
     for row in range(1, len(labels) + 1):
-        merge(layout[_axis_name("x", row)], style.axis_text())
-        merge(layout[_axis_name("y", row)], style.axis_text())
+        merge(layout[_axis_name("x", row)], {**style.axis_text(), **x_ticks, "automargin": True})
+        merge(layout[_axis_name("y", row)], {**style.axis_text(), "automargin": True})
     merge(layout[_axis_name("x", len(labels))], {"title": {"text": "Step"}})
     for annotation in layout["annotations"]:  # the subplot titles
         annotation["font"] = style.font()

@@ -77,9 +77,10 @@ class ChartStyle:
 
     @classmethod
     def projector(cls) -> ChartStyle:
-        # Line lengths measured on a 1024-px-wide projector page (a chart 784 px wide, ~300 px high).
+        # Line lengths for a 1024-px-wide projector page, where a chart stands beside the
+        # sliders in three fifths of the width (~480 px wide).
         return cls(font_size=24, line_width=5.0, height=520, text_colour="#111111", tick_font_size=22,
-                   title_size=28, title_chars=54, axis_title_chars=26)
+                   title_size=28, title_chars=30, axis_title_chars=24)
 
     def title_lines(self, text: str) -> int:
         return wrap(text, self.title_chars).count("<br>") + 1

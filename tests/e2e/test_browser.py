@@ -131,7 +131,7 @@ def test_projector_mode(page: Page, app_url: str, screenshots_dir, question: Que
     assert exceptions(page) == []
     expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "true")
     # The projector style sheet arrives as an element of the run; wait for it to apply.
-    _wait_for_font_sizes(page, {'[data-testid="stMain"] h1': 56,
+    _wait_for_font_sizes(page, {'[data-testid="stMain"] h1': 36,
                                 '[data-testid="stMain"] [data-testid="stMarkdownContainer"] p': 24})
     for paragraph in _paragraphs(question.hint):
         expect(page.get_by_text(paragraph)).to_have_count(0)  # hidden until clicked
@@ -139,7 +139,9 @@ def test_projector_mode(page: Page, app_url: str, screenshots_dir, question: Que
     # first stage runs no experiment, so this may be the server's first run of it.
     page.keyboard.press("PageDown")
     page.wait_for_function(CHARTS_SETTLED_JS, timeout=FIRST_LOAD_MS)
-    _wait_for_font_sizes(page, {'[data-testid="stMetricValue"] p': 60})
+    # The numbers fold away below the main chart; opened, they are large too.
+    page.get_by_text("More from this experiment").click()
+    _wait_for_font_sizes(page, {'[data-testid="stMetricValue"] p': 40})
     _move(page, question.main_control)
     assert _link_values(page.url).get("projector") == "1"
     # Chart ticks too: large and near-black (the theme's 18 px grey washes out on a projector).

@@ -130,7 +130,8 @@ def _overflow_note(curve: pd.DataFrame, style: ChartStyle) -> list[dict[str, Any
         return []
     if len(set(stops.values())) == 1:
         step = next(iter(stops.values()))
-        text = f"overflow at step {step}" + (" (both)" if len(stops) == 2 else "") + ": the path leaves the chart"
+        text = (f"overflow at step {step}: the path leaves the chart" if len(stops) == 1
+                else f"overflow at step {step} ({'both' if len(stops) == 2 else 'all'}): the paths leave the chart")
     else:
         text = "; ".join(f"{name}: overflow at step {step}" for name, step in stops.items())
     return [{"text": wrap(text, 30), "showarrow": False, "x": 1, "xref": "x domain", "xanchor": "right",

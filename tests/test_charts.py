@@ -473,7 +473,7 @@ def test_overflow_is_named_at_its_step_once_for_curves_that_stop_together():
 def test_diverging_valley_paths_say_when_they_leave():
     texts = _annotation_texts(BUILDERS["q4 valley lr 1"](ChartStyle()))
     step = q4_run(learning_rate=1.0).first_nonfinite_step
-    assert any(t.replace("<br>", " ") == f"overflow at step {step} (both): the path leaves the chart" for t in texts)
+    assert any(t.replace("<br>", " ") == f"overflow at step {step} (both): the paths leave the chart" for t in texts)
 
 
 def test_q5_loss_and_weights_say_where_they_stop():

@@ -32,7 +32,7 @@ def presets() -> dict[str, float]:
 
 def engine_question():
     question = question_for(SCENARIO)
-    assert question.id == "q1_adam_high_learning_rate"
+    assert question.scenario == SCENARIO
     return question
 
 

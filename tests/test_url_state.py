@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from content.questions import load_bank
+from tests.bank_defaults import question_for
 from ui import url_state
 
-Q1 = load_bank().by_id("q1_adam_high_learning_rate")
-Q5 = load_bank().by_id("q5_nan_loss")
+Q1 = question_for("adam_high_learning_rate")
+Q5 = question_for("nan_loss")
 
 
 def read(question, **query):

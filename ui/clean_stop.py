@@ -1,21 +1,26 @@
 """A server stopped with SIGTERM or SIGINT exits with status 0, never with an abort.
 
 Measured before this module (`streamlit run app.py`, a question page open,
-then SIGTERM): one stop in three printed
+then SIGTERM or SIGINT; tests/test_quiet_and_clean.py): about one stop in
+six printed
 
     terminate called after throwing an instance of ''
     FATAL: exception not rethrown
 
-and ended on SIGABRT (exit status -6).
+and ended on SIGABRT (exit status -6), mostly when the signal came while
+TensorFlow was loading or compiling. With PYTHONFAULTHANDLER=1 the abort
+was in a thread other than the main one, while the main thread, with no
+Python frame left, was finalizing the interpreter.
 
 Why. Streamlit's own handler stops the server; its `main()` returns and
 Python finalizes. The warm-up thread (`ui.warmup`) and Streamlit's script
 threads are daemon threads, and one of them may be inside a TensorFlow call
 (the import, an XLA compile, a run) with the GIL released. A daemon thread
 that comes back for the GIL once finalization has begun is ended by
-CPython 3.11-3.13 with `pthread_exit()`; its forced unwind runs into a C++
-catch-all in TensorFlow's bindings that does not rethrow, and glibc aborts
-the whole process.
+CPython 3.11-3.13 with `pthread_exit()`. Its forced unwind has to pass the
+C++ frames of TensorFlow's native code under it; one of them catches it
+instead of letting it through (glibc's "exception not rethrown" says so; the
+exact frame was not pinned down), and the whole process aborts.
 
 What this does. The first SIGTERM/SIGINT is handed on to Streamlit's
 handler, which closes the sessions and the server as usual, and registers
@@ -50,6 +55,7 @@ SIGNALS = (signal.SIGTERM, signal.SIGINT)
 STOP_WITHIN_S = 20.0
 
 _installed = threading.Event()
+_install_lock = threading.Lock()
 _stopping = threading.Event()
 
 
@@ -66,7 +72,10 @@ def install() -> bool:
     loop = _server_loop()
     if loop is None:
         return False
-    _installed.set()
+    with _install_lock:  # two first visitors at once: one installs
+        if _installed.is_set():
+            return False
+        _installed.set()
     loop.call_soon_threadsafe(_install_on_main_thread)
     return True
 

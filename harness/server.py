@@ -20,16 +20,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port, file watcher off, background warm-up on.
+def start_server(log_path: Path, script: str | Path = "app.py", *,
+                 cpu: int | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run <script>` on a free loopback port, file watcher off, background warm-up on.
+
+    `script` is relative to the repository root (the app by default; the
+    benchmarks' floor app is `benchmarks/floor_app.py`), run from the root
+    so that it reads the same `.streamlit/config.toml` with the same flags.
+    `cpu`: pin the server (and its children) to that core, `taskset -c <cpu>`.
 
     Returns the process and its base URL once `/_stcore/health` answers.
     The server's output goes to `log_path`.
     """
     port = free_port()
     log = log_path.open("w")
+    pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
+        [*pin, sys.executable, "-m", "streamlit", "run", str(script),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--server.fileWatcherType", "none",
          "--browser.gatherUsageStats", "false"],

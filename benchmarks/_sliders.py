@@ -65,3 +65,33 @@ def pick_slider(q: Question, presses: int) -> Control:
         if room_right(control) >= presses:
             return control
     raise LookupError(f"{q.id}: no slider has room for {presses} presses to the right")
+
+
+def main_slider(q: Question) -> Control:
+    """The question's main control (the slider the browser tests move), else its first slider."""
+    controls = sliders(q)
+    if not controls:
+        raise LookupError(f"{q.id}: no slider on the page")
+    return next((c for c in controls if c.key == q.main_control_key), controls[0])
+
+
+def bounce_keys(control: Control, presses: int) -> list[str]:
+    """`presses` arrow keys that walk the slider one notch each, turning round at its ends.
+
+    From the default, first towards the end with more room, so that as many
+    presses as the slider allows are values not seen before; then back and
+    forth over its range (a student moving a slider to and fro). Every press
+    moves the slider, so every press changes its value.
+    """
+    values = grid(control)
+    if len(values) < 2:
+        raise LookupError(f"{control.label}: a slider with one value cannot move")
+    index = default_index(control)
+    step = 1 if room_right(control) >= index else -1
+    keys = []
+    for _ in range(presses):
+        if not 0 <= index + step < len(values):
+            step = -step
+        index += step
+        keys.append("ArrowRight" if step > 0 else "ArrowLeft")
+    return keys

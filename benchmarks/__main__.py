@@ -25,10 +25,11 @@ PARTS = {
     "engine": "engine_vs_eager",
     "rerun": "rerun_latency",
     "cold": "cold_start",
+    "cold-pinned": "cold_start",
     "memory": "memory",
     "browser": "browser_latency",
 }
-FULL = {"engine_runs": 20, "eager_runs": 3, "rerun_moves": 30, "servers": 3, "presses": 3, "browser_moves": 10}
+FULL = {"engine_runs": 20, "eager_runs": 3, "rerun_moves": 30, "servers": 2, "presses": 3, "browser_moves": 25}
 QUICK = {"engine_runs": 3, "eager_runs": 1, "rerun_moves": 5, "servers": 1, "presses": 1, "browser_moves": 3}
 
 
@@ -37,6 +38,7 @@ def part_arguments(part: str, reps: dict[str, int]) -> list[str]:
         "engine": ["--engine-runs", str(reps["engine_runs"]), "--eager-runs", str(reps["eager_runs"])],
         "rerun": ["--moves", str(reps["rerun_moves"])],
         "cold": ["--servers", str(reps["servers"])],
+        "cold-pinned": ["--servers", str(reps["servers"]), "--taskset-core", "0"],
         "memory": ["--presses", str(reps["presses"])],
         "browser": ["--moves", str(reps["browser_moves"])],
     }[part]
@@ -51,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--engine-runs", type=c.positive_int, help=f"engine: warm engine calls [{FULL['engine_runs']}]")
     p.add_argument("--eager-runs", type=c.positive_int, help=f"engine: timed eager runs [{FULL['eager_runs']}]")
     p.add_argument("--rerun-moves", type=c.positive_int, help=f"rerun: moves per page [{FULL['rerun_moves']}]")
-    p.add_argument("--servers", type=c.positive_int, help=f"cold: fresh servers [{FULL['servers']}]")
+    p.add_argument("--servers", type=c.positive_int,
+                   help=f"cold, cold-pinned: fresh servers per page [{FULL['servers']}]")
     p.add_argument("--presses", type=c.positive_int, help=f"memory: presses per slider [{FULL['presses']}]")
     p.add_argument("--browser-moves", type=c.positive_int,
                    help=f"browser: key presses per page [{FULL['browser_moves']}]")

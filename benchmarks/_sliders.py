@@ -1,4 +1,4 @@
-"""Slider walks for the benchmarks: values not seen before, on the slider with room.
+"""Slider walks for the benchmarks: values not seen before (`rerun`), the main slider to and fro (`browser`).
 
 The sliders' value grids themselves are `harness.sliders` (shared with the
 browser tests).
@@ -50,21 +50,6 @@ def upward_walk(q: Question) -> Iterator[Move]:
                 yield Move(control, values[position[control.key]])
         if not moved:
             return
-
-
-def pick_slider(q: Question, presses: int) -> Control:
-    """A slider with room for `presses` ArrowRight presses from its default.
-
-    The question's main control first (the slider the browser tests move),
-    then "Seed" (same cost whatever its value), then the page's other
-    sliders in order: a slider pushed against its max would stop changing
-    the chart.
-    """
-    order = sorted(sliders(q), key=lambda c: (c.key != q.main_control_key, c.label != "Seed"))
-    for control in order:
-        if room_right(control) >= presses:
-            return control
-    raise LookupError(f"{q.id}: no slider has room for {presses} presses to the right")
 
 
 def main_slider(q: Question) -> Control:

@@ -38,6 +38,10 @@ start_page_visit(page.url_path)
 layout.show_projector_warning()
 keep_keras_state_between_runs()
 clean_stop.install()  # before the warm-up starts TensorFlow's threads
-warmup.start_in_background(bank)
-page.run()
-layout.sync_projector_to_url()
+warmup.serve_precomputed_until_warm()
+try:
+    page.run()
+    layout.sync_projector_to_url()
+finally:
+    # After the first page is drawn: TensorFlow's import would slow that page down.
+    warmup.start_in_background(bank)

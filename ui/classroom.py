@@ -486,6 +486,7 @@ def _live_experiment(code: str, question: Question) -> None:
     st.header("Experiment")
     experiment = experiments.load(question)
     values = draw_controls(question)
+    experiments.show_source(question, values)
     evidence = experiment.show(question, values)
     show_answer(question, evidence)
 

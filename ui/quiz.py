@@ -166,12 +166,14 @@ def _experiment_and_answer(question: Question, experiment: experiments.Experimen
         with chart_column:
             main_chart = st.container()
             # The rest of the experiment folds away: one stage, one screen.
+            experiments.show_source(question, values)
             with st.expander("More from this experiment: numbers, other charts, code"), \
                     layout.main_chart_first(main_chart):
                 evidence: Evidence = experiment.show(question, values)
     else:
         st.header("Experiment")
         values = draw_controls(question)
+        experiments.show_source(question, values)
         evidence = experiment.show(question, values)
     layout.share_link()
     if with_answer:

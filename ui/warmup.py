@@ -10,6 +10,10 @@ objects out of the collector's way: a full collection takes ~150 ms with
 TensorFlow loaded, ~0.02 ms frozen (Python still runs them now and then;
 Streamlit's own after every script run is switched off by
 `ui.keras_between_runs`).
+
+Until it is done the engine serves the results recorded ahead of time for
+the default and preset configurations (`scenarios.precomputed`), so a first
+visit does not wait for TensorFlow; when it is done the app goes live.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import time
 
 import scenarios
 from content.questions import QuestionBank
+from scenarios import precomputed
 from ui import experiments
 
 _started = threading.Event()
@@ -46,9 +51,29 @@ def warm_all(bank: QuestionBank) -> list[str]:
     return warmed
 
 
+def enabled() -> bool:
+    return os.environ.get("OPTIMIZER_EXPLORER_WARMUP", "1") != "0"
+
+
+def serve_precomputed_until_warm() -> None:
+    """Before the first page of a process runs: recorded results until the warm-up is done."""
+    if enabled() and not _started.is_set():
+        precomputed.replay(True)
+
+
 def start_in_background(bank: QuestionBank) -> None:
     """Start the warm-up thread once per process (idempotent, cheap)."""
-    if os.environ.get("OPTIMIZER_EXPLORER_WARMUP", "1") == "0" or _started.is_set():
+    if not enabled() or _started.is_set():
         return
     _started.set()
-    threading.Thread(target=warm_all, args=(bank,), name="scenario-warmup", daemon=True).start()
+    threading.Thread(target=_warm_then_go_live, args=(bank,), name="scenario-warmup", daemon=True).start()
+
+
+def _warm_then_go_live(bank: QuestionBank) -> None:
+    try:
+        warm_all(bank)
+    finally:
+        # From now on every result is computed. Recorded ones the page caches kept are dropped, so
+        # a page never says "live" over a recorded result.
+        precomputed.replay(False)
+        experiments.forget_cached_results()

@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from scenarios import precomputed
 from scenarios._tf import tensorflow
 from scenarios.grids import log_grid
 from scenarios.training import BatchRun, CompiledTrainer, glorot_uniform
@@ -295,6 +296,7 @@ def _stack(per_config: list[tuple[np.ndarray, ...]]) -> list[np.ndarray]:
     return [np.stack(arrays) for arrays in zip(*per_config, strict=True)]
 
 
+@precomputed.entry
 def run(params: AdamHighLearningRateParams) -> AdamHighLearningRateResult:
     """This learning rate and the Keras default, same seed, data and init: one call."""
     x, y = dataset(params.seed)
@@ -363,6 +365,7 @@ def _dead_at(traces: np.ndarray, steps: int) -> np.ndarray:
 
 # Every (steps, batching) the page's sliders offer fits (100 x 2): the page and
 # `evidence` read the same cached sweep, so it is never derived twice.
+@precomputed.entry
 @lru_cache(maxsize=256)
 def sweep(steps: int, batching: Batching) -> SweepResult:
     """Final and peak loss of every swept learning rate x seed after `steps` steps."""

@@ -39,6 +39,7 @@ from functools import cache, lru_cache
 import numpy as np
 import pandas as pd
 
+from scenarios import precomputed
 from scenarios._tf import tensorflow
 from scenarios.training import CompiledTrainer
 
@@ -390,6 +391,7 @@ def _landscape_for(momentum: float):
     return _run_landscape([momentum, 0.0])
 
 
+@precomputed.entry
 def run(params: MomentumValleyParams) -> MomentumValleyResult:
     # Always two configurations (one trace): the chosen momentum, then plain SGD.
     momenta = [params.momentum, 0.0]
@@ -428,6 +430,7 @@ def run(params: MomentumValleyParams) -> MomentumValleyResult:
     )
 
 
+@precomputed.entry
 @lru_cache(maxsize=256)
 def momentum_sweep(learning_rate: float, condition_number: float) -> MomentumSweep:
     """Every momentum in SWEEP_MOMENTA for SWEEP_STEPS steps, in one compiled call.
@@ -445,6 +448,7 @@ def momentum_sweep(learning_rate: float, condition_number: float) -> MomentumSwe
     )
 
 
+@precomputed.entry
 @cache
 def basin_map() -> BasinMap:
     """The landscape for momentum 0.00 … 0.99, in one compiled call (no slider changes it)."""

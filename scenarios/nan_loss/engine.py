@@ -41,6 +41,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from scenarios import precomputed
 from scenarios._tf import tensorflow
 from scenarios.training import BatchRun, CompiledTrainer, glorot_uniform
 
@@ -244,6 +245,7 @@ def _summary(batch: BatchRun, config: int, series: str, clipped: bool) -> RunSum
     )
 
 
+@precomputed.entry
 def run(params: NanLossParams) -> NanLossResult:
     """The question's loop for these settings (and its clipped twin if asked)."""
     settings = np.array([[params.learning_rate, params.data_scale, 0]])
@@ -342,6 +344,7 @@ def _cells(optimizer: Optimizer, clipped: bool, settings: tuple[tuple[float, flo
     return cells
 
 
+@precomputed.entry
 @cache
 def seed_sweep(seeds: tuple[int, ...] = SWEEP_SEEDS, epochs: int = MAX_EPOCHS) -> SeedSweep:
     """The claims across seeds: one batched call per trainer (3 calls)."""

@@ -22,6 +22,7 @@ from functools import cache, lru_cache
 import numpy as np
 import pandas as pd
 
+from scenarios import precomputed
 from scenarios._tf import tensorflow
 from scenarios.training import CompiledTrainer
 
@@ -114,6 +115,7 @@ def series_name(params: RMSpropFirstStepParams) -> str:
     return f"RMSprop, learning rate {params.learning_rate:g}"
 
 
+@precomputed.entry
 def run(params: RMSpropFirstStepParams) -> RMSpropFirstStepResult:
     kernel, bias = initial_weights(params.seed)
     batch = _trainer().run(
@@ -141,6 +143,7 @@ def run(params: RMSpropFirstStepParams) -> RMSpropFirstStepResult:
     )
 
 
+@precomputed.entry
 @cache
 def printed_loss_distribution(count: int = DISTRIBUTION_SEEDS) -> PrintedLossDistribution:
     """The printed value for seeds 0..count-1, from the same compiled loss."""

@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scenarios import precomputed
 from scenarios._tf import tensorflow
 from scenarios.grids import log_grid
 from scenarios.training import BatchRun, ConfigAxisGroup, ConfigAxisTrainer, glorot_uniform
@@ -334,6 +335,7 @@ def _moved_without_gradient(weights: np.ndarray, gradient: np.ndarray) -> tuple[
     return moved, share
 
 
+@precomputed.entry
 def run(params: SparseGradientsParams) -> SparseGradientsResult:
     data = dataset(params.seed, params.sparsity, params.all_rare)
     common, rare = slice(0, N_COMMON), slice(N_COMMON, N_FEATURES)
@@ -451,6 +453,7 @@ class SeedSpread:
         return float(ratio.min()), float(ratio.max())
 
 
+@precomputed.entry
 @cache
 def seed_spread(sparsity: float = SPREAD_SPARSITY, steps: int = SPREAD_STEPS,
                 seeds: int = SPREAD_SEEDS) -> SeedSpread:
@@ -467,6 +470,7 @@ def seed_spread(sparsity: float = SPREAD_SPARSITY, steps: int = SPREAD_STEPS,
 
 # Up to ~550 kB a result (1,000 steps): 48 stay under ~30 MB. The page shows the
 # control and `evidence` reads it: this cache is the only one, so it runs once.
+@precomputed.entry
 @lru_cache(maxsize=48)
 def control_run(params: SparseGradientsParams) -> SparseGradientsResult:
     """The all-rare control of `params`: the same comparison with every feature equally rare."""

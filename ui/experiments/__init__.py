@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import sys
 import threading
 from typing import Any, Protocol, runtime_checkable
 
+import streamlit as st
+from streamlit.runtime.caching.cache_utils import CachedFunc
+
 import scenarios
 from content.questions import Control, Question, QuestionFileError
+from scenarios import precomputed
 from scenarios.evidence import Evidence
 
 
@@ -79,3 +84,29 @@ def _extremes(control: Control) -> list[tuple[str, Any]]:
     if control.kind == "toggle":
         return [("kind", True), ("kind", False)]
     return [("min", control.min), ("max", control.max)]
+
+
+def forget_cached_results() -> None:
+    """Empty every page cache of an experiment (st.cache_data and the experiments' st.cache_resource).
+
+    Called when the engine goes live: until then those caches may hold results
+    recorded ahead of time (`scenarios.precomputed`).
+    """
+    st.cache_data.clear()
+    for name, module in list(sys.modules.items()):
+        if name.startswith(f"{__name__}."):
+            for value in vars(module).values():
+                if isinstance(value, CachedFunc):
+                    value.clear()
+
+
+def show_source(question: Question, values: dict[str, Any]) -> None:
+    """Say where the results below come from while a fresh server's engine starts (nothing once it is live)."""
+    if not precomputed.replaying():
+        return
+    if dict(values) in precomputed.configs(question.scenario).get(question.id, []):
+        st.caption(":material/history: The server's engine is still starting: these are this setting's results "
+                   "recorded ahead of time (the tests check them against the engine). Other settings run live.")
+    else:
+        st.caption(":material/hourglass_top: The server's engine is still starting (TensorFlow loads once per "
+                   "server): this first run takes longer than the next ones.")

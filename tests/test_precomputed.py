@@ -1,0 +1,130 @@
+"""The results recorded ahead of time (precomputed/*.json) are the engine's, and cover the bank.
+
+A fresh server shows them while its engine warms up (scenarios/precomputed.py),
+so each one is a claim about what the engine returns: here every record is
+computed again and compared, and a page opened at each recorded setting
+must draw without importing TensorFlow. After changing an engine, a default
+or a preset: `python -m harness.precompute`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import math
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from content.questions import load_bank
+from harness.precompute import configurations
+from harness.server import ROOT
+from scenarios import precomputed
+
+BANK = load_bank()
+SCENARIOS = sorted({q.scenario for q in BANK.questions})
+REGENERATE = "run `python -m harness.precompute`"
+
+
+def _records(scenario: str) -> list[tuple[str, str]]:
+    document = json.loads(precomputed.path_for(scenario).read_text(encoding="utf-8"))
+    return [(name, key) for name, calls in document["calls"].items() for key in calls]
+
+
+def assert_same(recorded, computed, where: str = "result") -> None:
+    """Equal structure; numbers equal to float32 precision (NaN where NaN)."""
+    assert type(recorded) is type(computed), f"{where}: {type(recorded).__name__} != {type(computed).__name__}"
+    if dataclasses.is_dataclass(computed):
+        for field in dataclasses.fields(computed):
+            assert_same(getattr(recorded, field.name), getattr(computed, field.name), f"{where}.{field.name}")
+    elif isinstance(computed, pd.DataFrame):
+        pd.testing.assert_frame_equal(recorded, computed, check_exact=False, rtol=1e-5, atol=1e-12, obj=where)
+    elif isinstance(computed, (np.ndarray, np.generic)):
+        assert recorded.dtype == computed.dtype, where
+        if computed.dtype.kind in "fc":
+            np.testing.assert_allclose(recorded, computed, rtol=1e-5, atol=1e-12, equal_nan=True, err_msg=where)
+        else:
+            np.testing.assert_array_equal(recorded, computed, err_msg=where)
+    elif isinstance(computed, float):
+        assert (math.isnan(recorded) and math.isnan(computed)) or math.isclose(
+            recorded, computed, rel_tol=1e-5, abs_tol=1e-12), f"{where}: {recorded} != {computed}"
+    elif isinstance(computed, (list, tuple)):
+        assert len(recorded) == len(computed), where
+        for i, (a, b) in enumerate(zip(recorded, computed, strict=True)):
+            assert_same(a, b, f"{where}[{i}]")
+    elif isinstance(computed, dict):
+        assert recorded.keys() == computed.keys(), where
+        for key in computed:
+            assert_same(recorded[key], computed[key], f"{where}[{key!r}]")
+    else:
+        assert recorded == computed, f"{where}: {recorded!r} != {computed!r}"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_default_and_preset_is_recorded(scenario):
+    recorded = precomputed.configs(scenario)
+    for question in (q for q in BANK.questions if q.scenario == scenario):
+        for values, query in configurations(question):
+            assert values in recorded.get(question.id, []), (
+                f"{question.id} {query or 'defaults'} has no recorded results: {REGENERATE}")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_records_are_what_the_engine_computes(scenario):
+    engine = importlib.import_module(f"scenarios.{scenario}.engine")
+    records = _records(scenario)
+    assert records, f"precomputed/{scenario}.json records nothing: {REGENERATE}"
+    document = json.loads(precomputed.path_for(scenario).read_text(encoding="utf-8"))
+    for name, key in records:
+        args, kwargs = precomputed.decode(json.loads(key))
+        recorded = precomputed.decode(document["calls"][name][key])
+        computed = getattr(engine, name).compute(*args, **kwargs)
+        assert_same(recorded, computed, f"{scenario}.{name}{tuple(args)}")
+
+
+def test_the_codec_gives_back_what_it_was_given():
+    frame = pd.DataFrame({"step": np.arange(3), "series": pd.Categorical(["b", "a", "b"], categories=["b", "a"]),
+                          "name": ["x", "y", "z"], "loss": np.array([0.1, np.nan, np.inf], dtype=np.float32)})
+    value = {"frame": frame, 2.5: (np.float32(0.1), np.int64(7), None, True, [1, -math.inf])}
+    back = precomputed.decode(json.loads(json.dumps(precomputed.encode(value))))
+    pd.testing.assert_frame_equal(back["frame"], frame, check_exact=True)
+    assert back[2.5][0] == np.float32(0.1) and back[2.5][0].dtype == np.float32
+    assert back[2.5][1:] == (np.int64(7), None, True, [1, -math.inf])
+
+
+def test_a_file_cannot_build_anything_but_a_scenarios_dataclass():
+    with pytest.raises(ValueError, match="not a scenarios dataclass"):
+        precomputed.decode({"$": "dataclass", "class": "subprocess:Popen", "fields": {"args": "true"}})
+
+
+def test_pages_at_recorded_settings_draw_without_tensorflow():
+    """What a fresh server does before its engine is warm: every recorded setting, no TensorFlow import."""
+    pages = [(q.id, query) for q in BANK.questions for _, query in configurations(q)]
+    script = textwrap.dedent(f"""
+        import json, os, sys
+        os.environ["OPTIMIZER_EXPLORER_WARMUP"] = "0"
+        from scenarios import precomputed
+        precomputed.replay(True)
+        from harness.apptest import errors, run_app
+        report = []
+        for page, query in {pages!r}:
+            at = run_app(page, query)
+            report.append([page, query, errors(at), len(at.get("plotly_chart")),
+                           any("recorded ahead of time" in c.value for c in at.caption),
+                           "tensorflow" in sys.modules])
+        print("REPORT " + json.dumps(report))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("REPORT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    for page, query, errors, charts, says_recorded, tensorflow in json.loads(lines[0][len("REPORT "):]):
+        where = f"{page} {query or 'defaults'}"
+        assert not errors and charts, f"{where}: {errors or 'no chart'}"
+        assert says_recorded, f"{where}: the page does not say its results were recorded ahead of time"
+        assert not tensorflow, f"{where} imported TensorFlow: a call the page makes is not recorded ({REGENERATE})"

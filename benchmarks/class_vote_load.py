@@ -152,8 +152,16 @@ async def main_async(args: argparse.Namespace) -> int:
                           if k != "postgres_url"},
                  "questions": [q.id for q in bank.questions], "scenarios": {}}
     all_pass = True
+    path = RESULTS / f"class_vote_load-{stamp}.json"
     for scenario in scenarios(args):
-        run, resources = await run_scenario(args, scenario, list(bank.questions), RESULTS, stamp)
+        try:
+            run, resources = await run_scenario(args, scenario, list(bank.questions), RESULTS, stamp)
+        except Exception as exc:  # one broken scenario must not lose the other's figures
+            print(f"[{scenario.name}] FAILED to run: {type(exc).__name__}: {exc}", flush=True)
+            out["scenarios"][scenario.name] = {"failed": f"{type(exc).__name__}: {exc}"}
+            path.write_text(json.dumps(out, indent=1, default=str))
+            all_pass = False
+            continue
         summary = summarize(run, resources)
         print_report(summary, run)
         all_pass &= summary["all_pass"]
@@ -164,8 +172,7 @@ async def main_async(args: argparse.Namespace) -> int:
             "follows": [asdict(f) for f in run.follows], "errors": [asdict(e) for e in run.errors],
             "timeline": [asdict(s) for s in resources["samples"]],
         }
-    path = RESULTS / f"class_vote_load-{stamp}.json"
-    path.write_text(json.dumps(out, indent=1, default=str))
+        path.write_text(json.dumps(out, indent=1, default=str))
     print(f"\nwrote {path.relative_to(ROOT)}; {'ALL TARGETS PASS' if all_pass else 'SOME TARGETS FAILED'}")
     return 0 if all_pass else 1
 

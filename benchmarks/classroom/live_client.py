@@ -28,6 +28,7 @@ is adopted; a button's trigger is sent once, with the click's rerun.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import re
 import time
@@ -147,6 +148,7 @@ class LiveClient:
         self._seen_ids: set[str] = set()
         self._full_runs = 0
         self._changed = asyncio.Condition()
+        self._log: collections.deque[str] = collections.deque(maxlen=12)  # the last messages, for errors
         self._reader: asyncio.Task | None = None
 
     # -- connection ------------------------------------------------------------------------
@@ -199,7 +201,13 @@ class LiveClient:
         message.rerun_script.CopyFrom(state)
         sent = time.time()
         await self.ws.send(message.SerializeToString())
+        self._log.append(f"{sent % 1000:.2f} sent frag={state.fragment_id[:6]} auto={state.is_auto_rerun}"
+                         f" trigger={any(w.trigger_value for w in state.widget_states.widgets)}")
         return sent
+
+    def recent(self) -> list[str]:
+        """The last messages sent and received (time.time() mod 1000), to explain an error."""
+        return list(self._log)
 
     async def click(self, button_id: str) -> float:
         """Press a button (or a form's submit button); returns the send time (time.time())."""
@@ -276,6 +284,10 @@ class LiveClient:
 
     async def _on(self, message: ForwardMsg) -> None:
         kind = message.WhichOneof("type")
+        if kind in ("new_session", "script_finished", "auto_rerun", "stop_auto_rerun"):
+            status = message.script_finished if kind == "script_finished" else ""
+            self._log.append(f"{time.time() % 1000:.2f} {kind} {status}"
+                             f" frags={[f[:6] for f in message.metadata.run.fragment_ids]}")
         if kind == "new_session":
             self._building_full = not message.metadata.run.fragment_ids
             if self._building_full:

@@ -70,6 +70,7 @@ class Projector:
         """Home page -> "Start a class" -> the projector view; returns the room code."""
         self.context = await self.browser.new_context(viewport=VIEWPORT)
         self.page = page = await self.context.new_page()
+        page.set_default_timeout(self.timeout_ms)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         await page.goto(self.url)
         await page.wait_for_function(SETTLED_JS, timeout=self.timeout_ms)

@@ -313,7 +313,12 @@ async def run_scenario(args: argparse.Namespace, scenario: Scenario, questions: 
             try:
                 sampler.phase = "class"
                 run.started = time.time()
-                run.code = await projector.start_class()
+                try:
+                    run.code = await projector.start_class()
+                except Exception:
+                    if projector.page is not None:
+                        await projector.screenshot(results / f"class_vote_load-{stamp}-{scenario.name}-failed.png")
+                    raise
                 print(f"[{scenario.name}] class {run.code} on {servers['A']}; {scenario.students} students"
                       f" arrive within {args.ramp_seconds:g} s…", flush=True)
                 watchers = [asyncio.create_task(pull_forever(projector, stop)),

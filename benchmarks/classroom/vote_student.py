@@ -127,9 +127,11 @@ async def student_session(run: ClassRun, student: ClassStudent, questions: dict[
             return
         voted: set[tuple[str, int]] = set()
         for _ in range(args.max_rounds_per_student):
+            # The next question may be minutes away (discussion, the reveal): the teacher's side judges
+            # whether a page followed in time (Follow records); this wait is only bounded by the class.
             view = await client.wait_view(
                 lambda v: v.ended or (v.voting and (v.vote_question, v.vote_round) not in voted),
-                args.follow_timeout)
+                args.class_timeout)
             if view.ended:
                 break
             question, round_ = questions[view.vote_question], view.vote_round
@@ -146,10 +148,10 @@ async def student_session(run: ClassRun, student: ClassStudent, questions: dict[
         else:
             run.error(student.index, student.server, "driver", "more rounds than --max-rounds-per-student")
         # Stay on the page until the teacher's last step has been seen by everyone.
-        await asyncio.wait_for(class_over.wait(), args.follow_timeout)
+        await asyncio.wait_for(class_over.wait(), args.class_timeout)
     except LiveError as exc:
         kind = "disconnect" if client.closed_reason else "timeout"
-        run.error(student.index, student.server, kind, str(exc))
+        run.error(student.index, student.server, kind, f"{exc}; last messages: {client.recent()}")
     except TimeoutError as exc:
         run.error(student.index, student.server, "timeout", f"waiting for the class to end: {exc}")
     except (ConnectionClosed, WebSocketException, OSError) as exc:

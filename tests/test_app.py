@@ -136,6 +136,10 @@ def test_every_chart_is_a_valid_plotly_figure(question_id, projector):
 @pytest.mark.parametrize("projector", [False, True])
 def test_charts_sit_side_by_side_except_on_a_projector(projector):
     at = open_page(question_for("momentum_valley").id, {"projector": "1", "stage": "2"} if projector else None)
+    for toggle in at.toggle:  # the charts drawn on request too
+        if toggle.key != "projector":
+            toggle.set_value(True)
+    at.run()
     assert errors(at) == []
     # Side by side: a chart in one of two equal columns (weight 0.5).
     halves = [column for column in at.columns if abs(column.proto.weight - 0.5) < 1e-6]

@@ -89,6 +89,17 @@ def expected_outcome(text: str) -> None:
     st.info(text, icon=":material/science:")
 
 
+def on_request(label: str, *, key: str) -> bool:
+    """A switch, off by default, for a chart drawn only when the student asks for it.
+
+    The browser redraws every chart of the experiment at each slider move: a
+    page with five charts took 3.6x as long as a one-chart app to settle after
+    a key press (benchmarks/browser_latency.py). Each page shows its main chart;
+    the others are a switch away, and stay on once switched on.
+    """
+    return st.toggle(label, key=key)
+
+
 def chart_style() -> ChartStyle:
     return ChartStyle.projector() if is_projector() else ChartStyle()
 

@@ -76,6 +76,20 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
                   f"_seed{seed}_{steps}steps.csv",
         key="q1-download",
     )
+    if layout.on_request("Show the dead ReLUs during training", key="q1-show-dead"):
+        _dead_units_chart(result, style)
+    if layout.on_request("Show the learning-rate sweep", key="q1-show-sweep"):
+        _sweep_chart(sweep_result, learning_rate, steps, batching, style)
+    best_rate, best_final = sweep_result.best_rate()
+    st.caption(
+        f"Learning-rate sweep: the median over initial-weight seeds {', '.join(map(str, engine.SWEEP_SEEDS))} "
+        f"(data of seed {engine.SWEEP_SEEDS[0]}); whiskers span min to max. "
+        f"Lowest median final loss: {best_final:.3g} at learning rate {best_rate:g}."
+    )
+    return engine.evidence(result)
+
+
+def _dead_units_chart(result: engine.AdamHighLearningRateResult, style: charts.ChartStyle) -> None:
     dead_text = "; ".join(
         f"{name}: {int(group['dead'].iloc[0])} at the start, {int(group['dead'].iloc[-1])} at the end"
         for name, group in result.dead_curve.groupby("series", sort=False)
@@ -88,6 +102,9 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         key="q1-dead",
     )
 
+
+def _sweep_chart(sweep_result: engine.SweepResult, learning_rate: float, steps: int, batching: str,
+                 style: charts.ChartStyle) -> None:
     by_rate = sweep_result.by_rate()
     layout.show_chart(
         q1_charts.learning_rate_sweep(
@@ -102,10 +119,3 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         alt_text=q1_charts.sweep_alt_text(by_rate, learning_rate),
         key="q1-sweep",
     )
-    best_rate, best_final = sweep_result.best_rate()
-    st.caption(
-        f"Each point is the median over initial-weight seeds {', '.join(map(str, engine.SWEEP_SEEDS))} "
-        f"(data of seed {engine.SWEEP_SEEDS[0]}); whiskers span min to max. "
-        f"Lowest median final loss: {best_final:.3g} at learning rate {best_rate:g}."
-    )
-    return engine.evidence(result)

@@ -90,7 +90,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         if bad is not None:
             layout.expected_outcome(f"{label}: the loss became non-finite at step {bad}; the run stopped there.")
 
-    left, right = layout.chart_columns()
+    with_loss = layout.on_request("Show the loss curves beside the paths", key="q4-show-loss")
+    left, right = layout.chart_columns() if with_loss else (st.container(), None)
     with left:
         path_figure = figures.valley_paths(
             result.curve, loss=lambda a, b: engine.valley_loss(a, b, condition_number),
@@ -103,16 +104,17 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
             for name, group in result.curve.groupby("series", sort=False)
         )
         layout.show_chart(path_figure, key="q4-valley-paths",
-                          alt_text=f"Contour plot of the valley with the optimizers' paths from "
+                          alt_text=f"Map of the valley shaded by its loss, with the optimizers' paths from "
                                    f"{engine.VALLEY_START}: {ends}.")
-    with right:
-        loss_figure = charts.loss_curves(
-            result.curve,
-            title=f"Loss, learning rate {learning_rate:g}, condition number {condition_number:g}",
-            style=style,
-        )
-        layout.show_chart(loss_figure, key="q4-valley-loss",
-                          alt_text="Loss curves. " + charts.alt_text_for_curves(result.curve))
+    if right is not None:
+        with right:
+            loss_figure = charts.loss_curves(
+                result.curve,
+                title=f"Loss, learning rate {learning_rate:g}, condition number {condition_number:g}",
+                style=style,
+            )
+            layout.show_chart(loss_figure, key="q4-valley-loss",
+                              alt_text="Loss curves. " + charts.alt_text_for_curves(result.curve))
     layout.show_code_and_download(
         engine.reproduction_code(result.params), result.curve,
         file_name=f"momentum{momentum:g}_lr{learning_rate:g}_condition{condition_number:g}_{steps}steps.csv",
@@ -121,21 +123,22 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
 
     st.subheader("Which momentum converges fastest?")
     fastest = comparison.fastest()
-    sweep_figure = figures.steps_to_converge_chart(
-        comparison.frame(), horizon=comparison.horizon, converged_fraction=engine.CONVERGED_FRACTION,
-        current_momentum=momentum,
-        title=f"Steps to converge by momentum (same valley and learning rate, "
-              f"up to {comparison.horizon} steps)",
-        style=style,
-    )
-    layout.show_chart(
-        sweep_figure, key="q4-sweep",
-        alt_text="Steps to converge against momentum: " + ", ".join(
-            f"{m:g}: {_steps_text(s, comparison.horizon, bad)}"
-            for m, s, bad in zip(comparison.momenta, comparison.steps_to_converge,
-                                 comparison.first_nonfinite_step, strict=True)
-        ) + ".",
-    )
+    if layout.on_request(f"Show the steps to converge for {len(comparison.momenta)} momenta", key="q4-show-sweep"):
+        sweep_figure = figures.steps_to_converge_chart(
+            comparison.frame(), horizon=comparison.horizon, converged_fraction=engine.CONVERGED_FRACTION,
+            current_momentum=momentum,
+            title=f"Steps to converge by momentum (same valley and learning rate, "
+                  f"up to {comparison.horizon} steps)",
+            style=style,
+        )
+        layout.show_chart(
+            sweep_figure, key="q4-sweep",
+            alt_text="Steps to converge against momentum: " + ", ".join(
+                f"{m:g}: {_steps_text(s, comparison.horizon, bad)}"
+                for m, s, bad in zip(comparison.momenta, comparison.steps_to_converge,
+                                     comparison.first_nonfinite_step, strict=True)
+            ) + ".",
+        )
     if fastest is not None:
         largest = _steps_text(comparison.steps_to_converge[-1], comparison.horizon,
                               comparison.first_nonfinite_step[-1])
@@ -162,36 +165,38 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
                    help=f"Final w = {result.landscape_final:.3f}.")
     cols[1].metric("Plain SGD ends in", BASIN_LABELS[result.baseline_landscape_basin],
                    help=f"Final w = {result.baseline_landscape_final:.3f}." + baseline_note)
-    left, right = layout.chart_columns()
-    landmarks = [("shallow min", geometry.shallow_minimum), ("bump", geometry.bump),
-                 ("deep min", geometry.deep_minimum), ("plateau", geometry.plateau_from)]
-    with left:
-        landscape_figure = figures.landscape_chart(
-            result.landscape, loss=engine.landscape_loss, x_range=LANDSCAPE_W_RANGE,
-            title="Where the weight goes on the landscape", style=style,
-        )
-        layout.show_chart(
-            landscape_figure, key="q4-landscape",
-            alt_text=(f"The landscape's loss curve with the visited positions. Momentum {momentum:g} ends at "
-                      f"w = {result.landscape_final:.2f} ({result.landscape_basin}); plain SGD at "
-                      f"w = {result.baseline_landscape_final:.2f} ({result.baseline_landscape_basin})."),
-        )
-    with right:
-        position_figure = figures.position_chart(
-            result.landscape, levels=landmarks, title="Position w at each step", style=style,
-        )
-        layout.show_chart(position_figure, key="q4-position",
-                          alt_text="w against step for each momentum, with the landscape's minima, bump and "
-                                   "plateau as horizontal lines.")
+    if layout.on_request("Show the landscape: where the weight goes, step by step and for every momentum",
+                         key="q4-show-landscape"):
+        left, right = layout.chart_columns()
+        landmarks = [("shallow min", geometry.shallow_minimum), ("bump", geometry.bump),
+                     ("deep min", geometry.deep_minimum), ("plateau", geometry.plateau_from)]
+        with left:
+            landscape_figure = figures.landscape_chart(
+                result.landscape, loss=engine.landscape_loss, x_range=LANDSCAPE_W_RANGE,
+                title="Where the weight goes on the landscape", style=style,
+            )
+            layout.show_chart(
+                landscape_figure, key="q4-landscape",
+                alt_text=(f"The landscape's loss curve with the visited positions. Momentum {momentum:g} ends at "
+                          f"w = {result.landscape_final:.2f} ({result.landscape_basin}); plain SGD at "
+                          f"w = {result.baseline_landscape_final:.2f} ({result.baseline_landscape_basin})."),
+            )
+        with right:
+            position_figure = figures.position_chart(
+                result.landscape, levels=landmarks, title="Position w at each step", style=style,
+            )
+            layout.show_chart(position_figure, key="q4-position",
+                              alt_text="w against step for each momentum, with the landscape's minima, bump and "
+                                       "plateau as horizontal lines.")
 
-    map_figure = figures.basin_map_chart(
-        basin_map.frame(), current_momentum=momentum,
-        levels=[("shallow min", geometry.shallow_loss), ("deep min", geometry.deep_loss), ("plateau", 0.0)],
-        title=f"Where the weight ends after {engine.LANDSCAPE_STEPS} steps, for momentum "
-              f"{engine.BASIN_MAP_MOMENTA[0]:g} to {engine.BASIN_MAP_MOMENTA[-1]:g}",
-        style=style,
-    )
-    bands = "; ".join(f"{low:.2f}–{high:.2f}: {basin}" for basin, low, high in basin_map.bands())
-    layout.show_chart(map_figure, key="q4-basin-map",
-                      alt_text=f"Final loss against momentum, by the basin the weight ends in. {bands}.")
+        map_figure = figures.basin_map_chart(
+            basin_map.frame(), current_momentum=momentum,
+            levels=[("shallow min", geometry.shallow_loss), ("deep min", geometry.deep_loss), ("plateau", 0.0)],
+            title=f"Where the weight ends after {engine.LANDSCAPE_STEPS} steps, for momentum "
+                  f"{engine.BASIN_MAP_MOMENTA[0]:g} to {engine.BASIN_MAP_MOMENTA[-1]:g}",
+            style=style,
+        )
+        bands = "; ".join(f"{low:.2f}–{high:.2f}: {basin}" for basin, low, high in basin_map.bands())
+        layout.show_chart(map_figure, key="q4-basin-map",
+                          alt_text=f"Final loss against momentum, by the basin the weight ends in. {bands}.")
     return engine.evidence(result)

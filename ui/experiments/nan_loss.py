@@ -125,6 +125,14 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         key="q5-download",
     )
 
+    if layout.on_request("Show the largest weight and the dead ReLUs per epoch", key="q5-show-health"):
+        _health_chart(result, style)
+    if layout.on_request("Show the sweep over data scales, learning rates and seeds", key="q5-show-sweep"):
+        _sweep_chart(across, style)
+    return engine.evidence(result)
+
+
+def _health_chart(result: engine.NanLossResult, style: charts.ChartStyle) -> None:
     health = nan_charts.health_figure(result.diagnostics, hidden_units=engine.HIDDEN_UNITS, style=style,
                                       title="Largest |weight| and dead ReLU units per epoch")
     layout.show_chart(
@@ -135,6 +143,3 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
                else f"{s.dead_units} of {engine.HIDDEN_UNITS} ReLU units dead at the end")
             for s in result.runs),
     )
-
-    _sweep_chart(across, style)
-    return engine.evidence(result)

@@ -33,22 +33,6 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     right.metric("Initial kernel w", f"{result.initial_kernel:.4f}",
                  help="Glorot-uniform draw for this seed; the loss is 7.5·(2 − w)².")
 
-    lr = values["learning_rate"]
-    curve_figure = charts.loss_curves(
-        result.curve, title=f"RMSprop (learning rate {lr:g}) on y = 2x, seed {values['seed']}",
-        style=style,
-    )
-    layout.show_chart(curve_figure, alt_text="Loss curve. " + charts.alt_text_for_curves(result.curve),
-                      key="q2-curve")
-    layout.show_code_and_download(
-        engine.reproduction_code(result.params), result.curve,
-        file_name=f"rmsprop_seed{values['seed']}_lr{lr:g}.csv", key="q2-download",
-    )
-    if result.first_nonfinite_step is not None:
-        layout.expected_outcome(f"The loss became non-finite at step {result.first_nonfinite_step}; "
-                                "the run stopped there.")
-
-    # After the curve is drawn: on a cold server the 400 seeds take seconds.
     across_seeds = distribution()
     histogram = charts.histogram(
         across_seeds.printed_losses,
@@ -63,4 +47,20 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         alt_text=(f"Histogram of the printed loss over {len(across_seeds.seeds)} seeds; "
                   f"{share:.1%} fall between {engine.CLAIM_BAND[0]:g} and {engine.CLAIM_BAND[1]:g}."),
     )
+
+    lr = values["learning_rate"]
+    if layout.on_request("Show the loss curve of the training that follows", key="q2-show-curve"):
+        curve_figure = charts.loss_curves(
+            result.curve, title=f"RMSprop (learning rate {lr:g}) on y = 2x, seed {values['seed']}",
+            style=style,
+        )
+        layout.show_chart(curve_figure, alt_text="Loss curve. " + charts.alt_text_for_curves(result.curve),
+                          key="q2-curve")
+    layout.show_code_and_download(
+        engine.reproduction_code(result.params), result.curve,
+        file_name=f"rmsprop_seed{values['seed']}_lr{lr:g}.csv", key="q2-download",
+    )
+    if result.first_nonfinite_step is not None:
+        layout.expected_outcome(f"The loss became non-finite at step {result.first_nonfinite_step}; "
+                                "the run stopped there.")
     return engine.evidence(result)

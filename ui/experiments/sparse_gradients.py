@@ -83,7 +83,8 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
             layout.expected_outcome(f"{row.label}: the loss became non-finite at step {row.first_nonfinite_step} "
                                    "even at its tuned learning rate; the run stopped there.")
 
-    left, right = layout.chart_columns()
+    with_loss = layout.on_request("Show the full-data loss beside", key="q3-show-loss")
+    left, right = layout.chart_columns() if with_loss else (st.container(), None)
     with left:
         error_figure = figures.error_curves(
             result.rare_error_curves, floor=result.least_squares_rare_error, style=style,
@@ -92,34 +93,35 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         layout.show_chart(error_figure, key="q3-rare-error",
                           alt_text="Rare-weight error per step. "
                                    + charts.alt_text_for_curves(result.rare_error_curves))
-    with right:
-        loss_figure = figures.tuned_loss_curves(result.curves, title="Full-data loss (tuned rates)",
-                                                style=style)
-        layout.show_chart(loss_figure, key="q3-loss",
-                          alt_text="Loss curves. " + charts.alt_text_for_curves(result.curves))
+    if right is not None:
+        with right:
+            loss_figure = figures.tuned_loss_curves(result.curves, title="Full-data loss (tuned rates)",
+                                                    style=style)
+            layout.show_chart(loss_figure, key="q3-loss",
+                              alt_text="Loss curves. " + charts.alt_text_for_curves(result.curves))
     # The loss chart's five tuned runs, in plain eager Keras (the tuned rates written in).
     layout.show_code_and_download(
         engine.reproduction_code(result.params, result), result.curve,
         file_name=f"sparse_gradients_sparsity{sparsity:g}_steps{steps}_seed{seed}.csv", key="q3-download",
     )
 
-    bars = figures.error_bars(
-        result.summary, style=style,
-        floors={"rare_error": result.least_squares_rare_error,
-                "common_error": result.least_squares_common_error},
-        title=f"Final weight error after {steps} steps, rare next to common",
-    )
-    layout.show_chart(bars, key="q3-bars",
-                      alt_text="Bar chart. Rare-weight error: "
-                               + figures.describe_errors(result.summary, "rare_error")
-                               + ". Common-weight error: "
-                               + figures.describe_errors(result.summary, "common_error") + ".")
+    if layout.on_request("Show the final errors as bars", key="q3-show-bars"):
+        bars = figures.error_bars(
+            result.summary, style=style,
+            floors={"rare_error": result.least_squares_rare_error,
+                    "common_error": result.least_squares_common_error},
+            title=f"Final weight error after {steps} steps, rare next to common",
+        )
+        layout.show_chart(bars, key="q3-bars",
+                          alt_text="Bar chart. Rare-weight error: "
+                                   + figures.describe_errors(result.summary, "rare_error")
+                                   + ". Common-weight error: "
+                                   + figures.describe_errors(result.summary, "common_error") + ".")
     st.dataframe(_summary_table(result), hide_index=True)
     st.caption("The last two columns are each optimizer at Keras's default learning rate, "
                "run in the same compiled call: untuned, for reference.")
 
-    # On request, like the grid below: two sweep charts cost ~90 ms a slider move.
-    if st.toggle("Show how each learning rate was picked", key="q3-show-tuning"):
+    if layout.on_request("Show how each learning rate was picked", key="q3-show-tuning"):
         diverged = int((~np.isfinite(result.sweep["final_loss"].to_numpy(float))).sum())
         initial_loss = float(result.curves["loss"].iloc[0])
         sweep_figure = figures.sweep_chart(
@@ -154,8 +156,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         column.metric(label, value,
                       help="Share of the (step, weight) pairs with an exactly zero gradient in which the "
                            "weight's value still changed, over all steps of the tuned run.")
-    # Drawn on request: five heatmap strips cost ~190 ms a slider move.
-    if st.toggle("Show the grid: which weight changed at each step", key="q3-show-update-map"):
+    if layout.on_request("Show the grid: which weight changed at each step", key="q3-show-update-map"):
         shown_steps = int(result.update_map["step"].max()) + 1
         update_figure = figures.update_map_chart(
             result.update_map, n_common=engine.N_COMMON, style=style,
@@ -171,28 +172,35 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     st.markdown(f"The same {engine.N_FEATURES} weights, but every feature is non-zero in only "
                 f"{all_rare.rare_nonzero_examples} examples: no difference in frequency for a per-parameter "
                 "step size to exploit. Tuned the same way.")
-    control_bars = figures.error_bars(
-        all_rare.summary, columns=("rare_error",), style=style,
-        floors={"rare_error": all_rare.least_squares_rare_error},
-        title=f"All features rare: rare-weight error after {steps} steps",
-    )
-    layout.show_chart(control_bars, key="q3-control",
-                      alt_text="Bar chart, all features rare. Rare-weight error: "
-                               + figures.describe_errors(all_rare.summary, "rare_error") + ".")
+    st.markdown("Rare-weight error with every feature rare: "
+                + figures.describe_errors(all_rare.summary, "rare_error") + ".")
+    if layout.on_request("Show the control's errors as bars", key="q3-show-control"):
+        control_bars = figures.error_bars(
+            all_rare.summary, columns=("rare_error",), style=style,
+            floors={"rare_error": all_rare.least_squares_rare_error},
+            title=f"All features rare: rare-weight error after {steps} steps",
+        )
+        layout.show_chart(control_bars, key="q3-control",
+                          alt_text="Bar chart, all features rare. Rare-weight error: "
+                                   + figures.describe_errors(all_rare.summary, "rare_error") + ".")
 
     st.subheader("Is this seed typical?")
     same_setting = (sparsity, steps) == (across_seeds.sparsity, across_seeds.steps)
     highlight = seed if same_setting and seed < across_seeds.seeds else None
-    strip = figures.seed_strip(
-        across_seeds.frame, highlight_seed=highlight, style=style,
-        title=f"Rare-weight error on seeds 0–{across_seeds.seeds - 1} "
-              f"(sparsity {across_seeds.sparsity:g}, {across_seeds.steps} steps, tuned per seed)",
-    )
     medians = across_seeds.median_errors()
-    layout.show_chart(strip, key="q3-seeds",
-                      alt_text="Rare-weight error per seed and optimizer; medians: "
-                               + ", ".join(f"{engine.spec(k).label} {v:.3f}" for k, v in medians.items())
-                               + ".")
+    st.markdown(f"Median rare-weight error over seeds 0–{across_seeds.seeds - 1} (sparsity "
+                f"{across_seeds.sparsity:g}, {across_seeds.steps} steps): "
+                + ", ".join(f"{engine.spec(k).label} {v:.3f}" for k, v in medians.items()) + ".")
+    if layout.on_request(f"Show the error on each of the {across_seeds.seeds} seeds", key="q3-show-seeds"):
+        strip = figures.seed_strip(
+            across_seeds.frame, highlight_seed=highlight, style=style,
+            title=f"Rare-weight error on seeds 0–{across_seeds.seeds - 1} "
+                  f"(sparsity {across_seeds.sparsity:g}, {across_seeds.steps} steps, tuned per seed)",
+        )
+        layout.show_chart(strip, key="q3-seeds",
+                          alt_text="Rare-weight error per seed and optimizer; medians: "
+                                   + ", ".join(f"{engine.spec(k).label} {v:.3f}" for k, v in medians.items())
+                                   + ".")
     if not same_setting:
         st.caption("This reference is fixed (computed once per server); your sliders set the runs above.")
     return engine.evidence(result)

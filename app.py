@@ -38,10 +38,10 @@ start_page_visit(page.url_path)
 layout.show_projector_warning()
 keep_keras_state_between_runs()
 clean_stop.install()  # before the warm-up starts TensorFlow's threads
-warmup.serve_precomputed_until_warm()
+warmup.page_run_started()
 try:
     page.run()
     layout.sync_projector_to_url()
 finally:
-    # After the first page is drawn: TensorFlow's import would slow that page down.
-    warmup.start_in_background(bank)
+    # The warm-up starts after the first page is drawn: TensorFlow's import would slow it down.
+    warmup.page_run_finished(bank)

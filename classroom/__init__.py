@@ -19,7 +19,19 @@ from classroom.errors import (
     TooManyRooms,
     VoteRefused,
 )
-from classroom.store import ClassStore, NewRoom, RoomState, RoundTally, Tally
+
+# The store (SQLAlchemy, ~0.3 s to import) loads on first use: a question page reads only
+# `classroom.qr`'s query key, and a fresh server's first visit should not pay for it.
+_FROM_STORE = frozenset({"ClassStore", "NewRoom", "RoomState", "RoundTally", "Tally"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _FROM_STORE:
+        from classroom import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module 'classroom' has no attribute {name!r}")
+
 
 __all__ = [
     "ActionRefused",

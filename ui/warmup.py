@@ -55,22 +55,46 @@ def enabled() -> bool:
     return os.environ.get("OPTIMIZER_EXPLORER_WARMUP", "1") != "0"
 
 
-def serve_precomputed_until_warm() -> None:
-    """Before the first page of a process runs: recorded results until the warm-up is done."""
+# The warm-up waits until no page has run for QUIET_S (at most QUIET_LIMIT_S): TensorFlow's
+# import holds the GIL for seconds, and the first visitor's page, its script already done,
+# still has to be sent to the browser by this process (measured: its first chart came 11 s
+# after its script ended when the warm-up started at once).
+QUIET_S, QUIET_LIMIT_S = 1.5, 20.0
+_activity = threading.Condition()
+_runs = {"running": 0, "last_end": 0.0}
+
+
+def page_run_started() -> None:
+    """At the start of every run of app.py: until warm, serve the results recorded ahead of time."""
     if enabled() and not _started.is_set():
         precomputed.replay(True)
+    with _activity:
+        _runs["running"] += 1
 
 
-def start_in_background(bank: QuestionBank) -> None:
-    """Start the warm-up thread once per process (idempotent, cheap)."""
+def page_run_finished(bank: QuestionBank) -> None:
+    """At the end of every run of app.py: start the warm-up once (idempotent, cheap)."""
+    with _activity:
+        _runs["running"] -= 1
+        _runs["last_end"] = time.monotonic()
     if not enabled() or _started.is_set():
         return
     _started.set()
     threading.Thread(target=_warm_then_go_live, args=(bank,), name="scenario-warmup", daemon=True).start()
 
 
+def _wait_for_a_quiet_moment() -> None:
+    give_up = time.monotonic() + QUIET_LIMIT_S
+    while time.monotonic() < give_up:
+        with _activity:
+            if _runs["running"] == 0 and time.monotonic() - _runs["last_end"] >= QUIET_S:
+                return
+        time.sleep(0.2)
+
+
 def _warm_then_go_live(bank: QuestionBank) -> None:
     try:
+        _wait_for_a_quiet_moment()
         warm_all(bank)
     finally:
         # From now on every result is computed. Recorded ones the page caches kept are dropped, so

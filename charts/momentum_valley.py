@@ -83,7 +83,12 @@ def valley_paths(
     z = np.sqrt(loss(grid1, grid2))
     traces: list[Trace] = [{
         "type": "heatmap", "x": w1, "y": w2, "z": z, "showscale": False, "zsmooth": "best",
-        "hoverinfo": "skip", "colorscale": [[0, "#fbfbfb"], [1, "#a8a8a8"]], "name": "loss",
+        "hoverinfo": "skip", "colorscale": [[0, "#ffffff"], [1, "#9a9a9a"]], "name": "loss",
+    }, {
+        # A few level lines over it, on a coarser grid: the ellipses' shape at a glance.
+        "type": "contour", "x": w1[::2], "y": w2[::2], "z": z[::2, ::2], "showscale": False, "ncontours": 8,
+        "hoverinfo": "skip", "contours": {"coloring": "none"}, "line": {"color": "#7a7a7a", "width": 1},
+        "name": "loss levels", "showlegend": False,
     }]
     for i, (name, group) in enumerate(curve.groupby("series", sort=False)):
         keep = _finite_rows(group["w1"], group["w2"])

@@ -35,6 +35,8 @@ h3 { font-size: 1.2rem !important; }
 [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; }
 [data-testid="stAppViewContainer"] { color: #000000; background: #ffffff; }
 code { font-size: 1.0rem !important; }
+/* Two preset buttons a row beside the chart: with the default padding "momentum" broke mid-word. */
+.stButton button { padding-left: 0.35rem !important; padding-right: 0.35rem !important; }
 </style>
 """
 

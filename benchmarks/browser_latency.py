@@ -155,9 +155,21 @@ def main(argv: list[str] | None = None) -> c.PartResult:
                 tabs.append(Tab(q.id, page, url, control.label, _sliders.bounce_keys(control, presses)))
             waited = wait_until_quiet(process.pid)
             c.note(result, f"server quiet (background warm-up done) {waited:.1f} s after the last page opened")
+            def give_up(tab: Tab, what: str, error: Exception) -> None:
+                """A press that never redrew (e.g. the chart's data did not change): that page FAILs, the rest go on."""
+                failed.add(tab.name)
+                figures = [c.Figure(f"browser {tab.name} {stat}", None, "ms") for stat in ("median", "p95")]
+                if tab.name != FLOOR:
+                    figures += [c.Figure(f"browser {tab.name} median ÷ floor median", None, "×", TARGET_MEDIAN_RATIO),
+                                c.Figure(f"browser {tab.name} p95 ÷ floor p95", None, "×", TARGET_P95_RATIO)]
+                c.measurement_failed(result, f"{tab.name} ({what}, slider {tab.slider!r})", error, figures)
+
             for tab in tabs:
-                for _ in range(WARMUP_PRESSES):
-                    tab.press(FIRST_LOAD_MS)
+                try:
+                    for _ in range(WARMUP_PRESSES):
+                        tab.press(IDLE_MS)
+                except Exception as error:
+                    give_up(tab, "untimed press", error)
             for n in range(args.moves):
                 print(f"… round {n + 1}/{args.moves}", flush=True)
                 for tab in tabs:
@@ -166,14 +178,7 @@ def main(argv: list[str] | None = None) -> c.PartResult:
                     try:
                         tab.times.append(tab.press())
                     except Exception as error:
-                        failed.add(tab.name)
-                        figures = [c.Figure(f"browser {tab.name} {stat}", None, "ms") for stat in ("median", "p95")]
-                        if tab.name != FLOOR:
-                            figures += [c.Figure(f"browser {tab.name} median ÷ floor median", None, "×",
-                                                 TARGET_MEDIAN_RATIO),
-                                        c.Figure(f"browser {tab.name} p95 ÷ floor p95", None, "×",
-                                                 TARGET_P95_RATIO)]
-                        c.measurement_failed(result, f"{tab.name} (press {n + 1})", error, figures)
+                        give_up(tab, f"press {n + 1}", error)
             doms = {tab.name: charts_dom(tab.page) for tab in tabs if tab.name not in failed}
             page_exceptions = {tab.name: exceptions(tab.page) for tab in tabs}
         finally:

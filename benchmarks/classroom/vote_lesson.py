@@ -119,7 +119,8 @@ def _everyone_voted(run: ClassRun, question: Question, round_: int) -> bool:
     here = {s.index for s in _active(run) if s.joined_t is not None}
     done = {v.student for v in run.votes if v.question == question.id and v.round == round_ and not v.change
             and v.outcome != "pending"}
-    pending = any(v.outcome == "pending" for v in run.votes)
+    # A vote still in flight holds the round; a student who left does not.
+    pending = any(v.outcome == "pending" and v.student in here for v in run.votes)
     return here <= done and not pending and all(s.joined_t is not None for s in _active(run))
 
 

@@ -77,7 +77,11 @@ async def _cast(run: ClassRun, student: ClassStudent, client: LiveClient, habits
     view = client.view
     record = VoteRecord(student.index, student.server, question.id, round_, choice, change, 0.0)
     run.votes.append(record)
-    record.t_sent = await client.click(view.vote_button)
+    try:
+        record.t_sent = await client.click(view.vote_button)
+    except (LiveError, ConnectionClosed, WebSocketException, OSError) as exc:
+        record.outcome, record.detail = "disconnect", f"{type(exc).__name__}: {exc}"
+        raise
     try:
         done = await client.wait_view(
             lambda v: _acknowledges(v, label) or bool(v.problems or v.exceptions) or not v.voting,

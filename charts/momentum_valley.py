@@ -75,14 +75,15 @@ def valley_paths(
 ) -> go.Figure:
     """The valley shaded by its loss, with each series' path of (w1, w2), one point per step."""
     # A shaded image, not contour lines: a filled contour of 161 x 121 points was ~400 kB of SVG
-    # paths that the browser redrew at every slider move; a smoothed 81 x 61 heatmap is one image.
+    # paths that the browser redrew at every slider move. A heatmap is one image; "fast" makes
+    # it 81 x 61 pixels that the browser scales ("best" made a ~150 kB image of the plot's size).
     w1 = np.linspace(*w1_range, 81)
     w2 = np.linspace(*w2_range, 61)
     grid1, grid2 = np.meshgrid(w1, w2)
     # sqrt(loss) spaces a quadratic's ellipses evenly.
     z = np.sqrt(loss(grid1, grid2))
     traces: list[Trace] = [{
-        "type": "heatmap", "x": w1, "y": w2, "z": z, "showscale": False, "zsmooth": "best",
+        "type": "heatmap", "x": w1, "y": w2, "z": z, "showscale": False, "zsmooth": "fast",
         "hoverinfo": "skip", "colorscale": [[0, "#ffffff"], [1, "#9a9a9a"]], "name": "loss",
     }, {
         # A few level lines over it, on a coarser grid: the ellipses' shape at a glance.

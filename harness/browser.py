@@ -27,11 +27,15 @@ IDLE_MS = 60_000
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EXCEPTION = '[data-testid="stException"]'
 
-# A signature of every plotly chart's data, to see that a chart was redrawn.
+# A signature of every plotly chart's data, and of its marker lines and labels (question 2's
+# histogram of 400 seeds moves only its "seed N" line when the seed changes), to see that a
+# chart was redrawn.
 CHARTS_SIGNATURE_JS = """
 () => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el =>
-    JSON.stringify((el._fullData || []).map(t => [t.name, Array.from(t.x || []).length,
-                                                 Array.from(t.y || []).slice(-20)]))).join('|')
+    JSON.stringify([(el._fullData || []).map(t => [t.name, Array.from(t.x || []).length,
+                                                   Array.from(t.y || []).slice(-20)]),
+                    ((el.layout || {}).shapes || []).map(s => [s.x0, s.x1, s.y0, s.y1]),
+                    ((el.layout || {}).annotations || []).map(a => [a.text, a.x, a.y])])).join('|')
 """
 
 # The page has settled: the script is idle, nothing from an earlier run is

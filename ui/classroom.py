@@ -66,7 +66,7 @@ SHORTCUTS = {"reveal": "Ctrl+Enter", "again": "Alt+V", "next": "Alt+N", "end": "
 
 _CSS = """
 <style>
-.class-code { font-size: 4.5rem; font-weight: 800; letter-spacing: 0.12em; line-height: 1.1;
+.class-code { font-size: 3.2rem; font-weight: 800; letter-spacing: 0.12em; line-height: 1.1;
               font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
 .class-joined { font-size: 1.4rem; }
 </style>
@@ -282,7 +282,7 @@ def student_view(state: RoomState, student_id: str) -> None:
         st.warning("The teacher's question is not in this server's question bank.")
         return
     st.subheader(f"Question {question.number}: {question.title}")
-    if state.round > 1:
+    if state.round > 1 and state.phase == "voting":
         st.caption(f"Round {state.round}: vote again.")
     st.markdown(question.question)
     if question.code:
@@ -323,6 +323,9 @@ def _vote_form(state: RoomState, student_id: str, question: Question, mine: int 
         try:
             _check_write()
             store().vote(code, student_id, question.id, state.round, picked, n)
+            if mine is None:
+                # The button was drawn as "Submit prediction" before the click was handled.
+                st.rerun()
             mine = picked
         except VoteRefused as error:
             _show_error(error)
@@ -380,7 +383,8 @@ def teacher_view(state: RoomState) -> None:
     with qr_column:
         if link.startswith("http"):
             # Drawn here (segno) as an inline data: image; never fetched from another host.
-            st.image(qr.qr_svg(link, scale=8), caption="Join link", width=200)
+            # 150 px: at 1024x768 a 200-px code pushed the vote's chart below the screen.
+            st.image(qr.qr_svg(link, scale=8), caption="Join link", width=150)
 
     _teacher_controls(state, question)
     if question is not None:

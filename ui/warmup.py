@@ -56,10 +56,12 @@ def enabled() -> bool:
 
 
 # The warm-up waits until no page has run for QUIET_S (at most QUIET_LIMIT_S): TensorFlow's
-# import holds the GIL for seconds, and the first visitor's page, its script already done,
-# still has to be sent to the browser by this process (measured: its first chart came 11 s
-# after its script ended when the warm-up started at once).
-QUIET_S, QUIET_LIMIT_S = 1.5, 20.0
+# import holds the GIL for seconds, and after the first visitor's script has ended the browser
+# still fetches the page's JavaScript (plotly's ~3.5 MB last) from this process and draws it.
+# Measured on a fresh server (2 cores): starting at once, the first chart came 11 s after the
+# script ended; 1.5 s quiet, 7 s after; 4 s quiet, 4.6 s after, with the import starting 1.5 s
+# before the chart was drawn. (The one-chart floor app draws its first chart 5.5 s after spawn.)
+QUIET_S, QUIET_LIMIT_S = 5.0, 30.0
 _activity = threading.Condition()
 _runs = {"running": 0, "last_end": 0.0}
 

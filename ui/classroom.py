@@ -66,7 +66,7 @@ SHORTCUTS = {"reveal": "Ctrl+Enter", "again": "Alt+V", "next": "Alt+N", "end": "
 
 _CSS = """
 <style>
-.class-code { font-size: 3.2rem; font-weight: 800; letter-spacing: 0.12em; line-height: 1.1;
+.class-code { font-size: 2.4rem; font-weight: 800; letter-spacing: 0.08em; white-space: nowrap; line-height: 1.1;
               font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
 .class-joined { font-size: 1.4rem; }
 </style>
@@ -374,17 +374,20 @@ def teacher_view(state: RoomState) -> None:
     if state.ended:
         st.title(f"Class {code} has ended")
 
-    info, qr_column = st.columns([3, 1], vertical_alignment="center")
-    with info:
+    # One row: at 1024x768 the code, the link and the QR one above the other pushed the vote's chart
+    # off the screen.
+    code_column, info, qr_column = st.columns([2.2, 3, 1.2], vertical_alignment="center")
+    with code_column:
         st.html(f'<div class="class-code" role="heading" aria-level="1" aria-label="Class code {html.escape(code)}" '
                 f'data-testid="class-code">{html.escape(code)}</div>')
-        st.caption("Join on your phone: scan the QR code, or open")
+    with info:
+        st.caption("Join: scan the QR code, or open")
         st.code(link, language=None, wrap_lines=True)
     with qr_column:
         if link.startswith("http"):
             # Drawn here (segno) as an inline data: image; never fetched from another host.
             # 150 px: at 1024x768 a 200-px code pushed the vote's chart below the screen.
-            st.image(qr.qr_svg(link, scale=8), caption="Join link", width=150)
+            st.image(qr.qr_svg(link, scale=8), width=150)
 
     _teacher_controls(state, question)
     if question is not None:
@@ -452,7 +455,7 @@ def _tally_figure(question: Question, tally: Tally, revealed: bool) -> go.Figure
         ))
     top = max([max(r.counts, default=0) for r in tally.rounds] + [1])
     return go.Figure(data, {
-        "barmode": "group", "height": 340, "uniformtext": {"minsize": 14, "mode": "show"},
+        "barmode": "group", "height": 300, "uniformtext": {"minsize": 14, "mode": "show"},
         "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
         "yaxis": {"range": [0, top * 1.45], "title": {"text": "students"}, "dtick": max(1, top // 5)},
         "xaxis": {"tickfont": {"size": 22}},

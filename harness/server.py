@@ -65,3 +65,23 @@ def stop_server(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+WARM_WITHIN_S = 240
+
+
+def wait_until_warm(log_path: Path, timeout: float = WARM_WITHIN_S) -> None:
+    """Until the server's log says its background warm-up is done (`ui.warmup.WARM_MESSAGE`).
+
+    The warm-up starts once a page has run and the server has been quiet for a few
+    seconds: open a page first. Tests that time a page's redraw wait for this, as a
+    class meets a server that has been up for a while.
+    """
+    from ui.warmup import WARM_MESSAGE
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if WARM_MESSAGE in log_path.read_text(errors="replace"):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the server did not finish its warm-up within {timeout:.0f} s; see {log_path}")

@@ -62,6 +62,7 @@ def enabled() -> bool:
 # script ended; 1.5 s quiet, 7 s after; 4 s quiet, 4.6 s after, with the import starting 1.5 s
 # before the chart was drawn. (The one-chart floor app draws its first chart 5.5 s after spawn.)
 QUIET_S, QUIET_LIMIT_S = 5.0, 30.0
+WARM_MESSAGE = "Optimizer Explorer: the engine is warm; every result from now on is computed live."
 _activity = threading.Condition()
 _runs = {"running": 0, "last_end": 0.0}
 
@@ -103,3 +104,5 @@ def _warm_then_go_live(bank: QuestionBank) -> None:
         # a page never says "live" over a recorded result.
         precomputed.replay(False)
         experiments.forget_cached_results()
+        # In the server's log, for whoever runs it (and `harness.server.wait_until_warm`).
+        print(WARM_MESSAGE, flush=True)

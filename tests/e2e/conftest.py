@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.browser import CHROMIUM, launch_options
-from harness.server import ROOT, start_server, stop_server
+from harness.browser import CHROMIUM, launch_options, open_app
+from harness.server import ROOT, start_server, stop_server, wait_until_warm
 
 SCREENSHOTS = ROOT / "screenshots"
 
@@ -36,9 +36,19 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    process, url = start_server(tmp_path_factory.mktemp("server") / "streamlit.log")
+def app_url(tmp_path_factory, browser) -> Iterator[str]:
+    """A warm server: its background warm-up (TensorFlow's import, every compile) is done.
+
+    The warm-up starts a few seconds after the first page has run; a test that
+    ran meanwhile would wait seconds for its clicks (the import holds the GIL).
+    """
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    process, url = start_server(log)
     try:
+        first = browser.new_page()
+        open_app(first, url)
+        first.close()
+        wait_until_warm(log)
         yield url
     finally:
         stop_server(process)

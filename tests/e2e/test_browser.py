@@ -114,7 +114,8 @@ def test_nan_preset_shows_its_marker(page: Page, app_url: str, screenshots_dir):
     open_app(page, f"{app_url}/{question.id}")
     page.get_by_role("button", name=preset.name).click()
     wait_settled(page)
-    marker = page.locator(".js-plotly-plot text", has_text=re.compile(r"(NaN|Inf) at epoch \d+"))
+    # On the loss chart: "overflow at epoch N" (Inf) or "NaN at epoch N".
+    marker = page.locator(".js-plotly-plot text", has_text=re.compile(r"(NaN|overflow) at epoch \d+"))
     expect(marker.first).to_be_visible()
     # The finite part of the curve is still drawn.
     assert page.locator(".js-plotly-plot path.js-line").count() >= 1

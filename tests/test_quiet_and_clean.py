@@ -39,6 +39,7 @@ from harness.browser import (
 )
 from harness.server import start_server, stop_server
 from harness.sliders import arrow_with_room
+from ui.warmup import WARM_MESSAGE
 
 BANK = load_bank()
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -190,6 +191,7 @@ def test_sigterm_and_sigint_stop_cleanly(browser, tmp_path):
                     time.sleep(0.1)
                 time.sleep(1.5 * (stop % 7))
             drawn = page.locator(".js-plotly-plot").count() > 0
+            warm = WARM_MESSAGE in log.read_text(errors="replace")
             signalled = time.monotonic()
             status = _stop(process, number)
             stopped = time.monotonic()
@@ -198,10 +200,11 @@ def test_sigterm_and_sigint_stop_cleanly(browser, tmp_path):
             if process.poll() is None:
                 process.kill()
                 process.wait()
-        report.append((stop, question.id, signal.Signals(number).name, drawn, status))
+        report.append((stop, question.id, signal.Signals(number).name, drawn, warm, status))
         print(f"stop {stop}: {question.id}, {signal.Signals(number).name} {signalled - started:.1f} s after start,"
               f" {'after' if drawn else 'before'} the page's first chart; exit {status} in {stopped - signalled:.1f} s")
         assert status == 0, f"stop {stop} ({question.id}, {number.name}): exit status {status}"
         assert _forbidden_lines(log) == [], f"stop {stop} ({question.id}, {number.name})"
-    # Some stops did land before the page's first run (TensorFlow busy loading or compiling).
-    assert any(not drawn for _, _, _, drawn, _ in report), report
+    # Some stops did land while TensorFlow was loading or the warm-up compiling. (The first
+    # chart no longer waits for them: it shows results recorded ahead of time.)
+    assert any(not warm for _, _, _, _, warm, _ in report), report

@@ -13,7 +13,7 @@ The engine's expensive entry points are wrapped with `@entry`. While the
 app's engine is still warming up (`replay(True)`, switched off by the
 warm-up thread when it is done) a call whose arguments were recorded returns
 the recorded result without importing TensorFlow; any other call runs the
-engine. The page says which it shows (`ui.quiz`).
+engine. The page says which it shows (`ui.experiments.show_source`).
 
 The files are JSON (NaN and Infinity as Python writes them): numbers, lists,
 and tagged objects for what JSON lacks (dataclasses of `scenarios`, numpy

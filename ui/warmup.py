@@ -100,8 +100,8 @@ def _warm_then_go_live(bank: QuestionBank) -> None:
         _wait_for_a_quiet_moment()
         warm_all(bank)
     finally:
-        # From now on every result is computed. Recorded ones the page caches kept are dropped, so
-        # a page never says "live" over a recorded result.
+        # From now on every result is computed. Recorded ones the page caches kept are dropped:
+        # once the page stops saying "recorded ahead of time", it shows none.
         precomputed.replay(False)
         experiments.forget_cached_results()
         # In the server's log, for whoever runs it (and `harness.server.wait_until_warm`).

@@ -32,7 +32,6 @@ import collections
 import contextlib
 import re
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +44,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from benchmarks.classroom.protocol_client import Widget
+from benchmarks.classroom.protocol_client import Widget, fetch_page
 
 # Alerts that ui/classroom.py draws for a store error, a refusal or a rate limit
 # (`_show_error`, and the wrong-teacher-link warning): never part of a healthy class.
@@ -154,12 +153,7 @@ class LiveClient:
     # -- connection ------------------------------------------------------------------------
 
     async def fetch_page(self, timeout: float) -> None:
-        """What a browser GETs before it opens the websocket (not the JS bundle)."""
-        def get(path: str) -> None:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
-                response.read()
-        for path in (f"/{self.page}?{self.query}", "/_stcore/health", "/_stcore/host-config"):
-            await asyncio.to_thread(get, path)
+        await fetch_page(self.url, self.page, self.query, timeout)
 
     async def open(self) -> None:
         self.ws = await connect(self.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=30)

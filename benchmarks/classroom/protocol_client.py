@@ -127,6 +127,15 @@ class RunResult:
     exceptions: list[str]
 
 
+async def fetch_page(url: str, page: str, query: str, timeout: float) -> None:
+    """What a browser GETs before it opens the websocket (not the JS bundle)."""
+    def get(path: str) -> None:
+        with urllib.request.urlopen(url + path, timeout=timeout) as response:
+            response.read()
+    for path in (f"/{page}?{query}", "/_stcore/health", "/_stcore/host-config"):
+        await asyncio.to_thread(get, path)
+
+
 class ProtocolClient:
     """One browser tab's worth of Streamlit protocol over one websocket."""
 
@@ -139,12 +148,7 @@ class ProtocolClient:
         self.ws: ClientConnection | None = None
 
     async def fetch_page(self, timeout: float) -> None:
-        """What a browser GETs before it opens the websocket (not the JS bundle)."""
-        def get(path: str) -> None:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
-                response.read()
-        for path in (f"/{self.page}?{self.query}", "/_stcore/health", "/_stcore/host-config"):
-            await asyncio.to_thread(get, path)
+        await fetch_page(self.url, self.page, self.query, timeout)
 
     async def open(self) -> RunResult:
         self.ws = await connect(self.ws_url, subprotocols=["streamlit"], max_size=None,

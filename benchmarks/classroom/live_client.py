@@ -37,14 +37,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streamlit.proto.Alert_pb2 import Alert
-from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from benchmarks.classroom.protocol_client import Widget, fetch_page
+from benchmarks.classroom.protocol_client import Widget, fetch_page, rerun_message
 
 # Alerts that ui/classroom.py draws for a store error, a refusal or a rate limit
 # (`_show_error`, and the wrong-teacher-link warning): never part of a healthy class.
@@ -188,13 +187,9 @@ class LiveClient:
     async def _send(self, state: ClientState) -> float:
         if self.ws is None or self.closed_reason:
             raise LiveError(f"not connected ({self.closed_reason})")
-        state.context_info.timezone = "UTC"
-        state.context_info.locale = "en-US"
-        state.context_info.url = f"{self.url}/{self.page}?{self.query}"
-        message = BackMsg()
-        message.rerun_script.CopyFrom(state)
+        message = rerun_message(state, f"{self.url}/{self.page}?{self.query}")
         sent = time.time()
-        await self.ws.send(message.SerializeToString())
+        await self.ws.send(message)
         self._log.append(f"{sent % 1000:.2f} sent frag={state.fragment_id[:6]} auto={state.is_auto_rerun}"
                          f" trigger={any(w.trigger_value for w in state.widget_states.widgets)}")
         return sent

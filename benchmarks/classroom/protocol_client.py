@@ -127,6 +127,16 @@ class RunResult:
     exceptions: list[str]
 
 
+def rerun_message(state: ClientState, page_url: str) -> bytes:
+    """The BackMsg a browser sends to rerun the script (or a fragment) with these widget states."""
+    state.context_info.timezone = "UTC"
+    state.context_info.locale = "en-US"
+    state.context_info.url = page_url
+    message = BackMsg()
+    message.rerun_script.CopyFrom(state)
+    return message.SerializeToString()
+
+
 async def fetch_page(url: str, page: str, query: str, timeout: float) -> None:
     """What a browser GETs before it opens the websocket (not the JS bundle)."""
     def get(path: str) -> None:
@@ -175,13 +185,9 @@ class ProtocolClient:
 
     async def rerun(self, state: ClientState) -> RunResult:
         assert self.ws is not None
-        state.context_info.timezone = "UTC"
-        state.context_info.locale = "en-US"
-        state.context_info.url = f"{self.url}/{self.page}?{self.query}"
-        message = BackMsg()
-        message.rerun_script.CopyFrom(state)
+        message = rerun_message(state, f"{self.url}/{self.page}?{self.query}")
         started = time.perf_counter()
-        await self.ws.send(message.SerializeToString())
+        await self.ws.send(message)
         seen: dict[str, Widget] = {}
         charts: list[int] = []
         exceptions: list[str] = []

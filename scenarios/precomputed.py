@@ -143,6 +143,7 @@ _replay = False
 _loaded: dict[str, dict[str, Any]] = {}  # scenario -> its file: {"configs": …, "calls": {function: {key: result}}}
 _recording: dict[str, dict[str, dict[str, Any]]] | None = None
 _depth = threading.local()  # entry calls in progress on this thread: only the outermost is recorded
+_computing = threading.local()  # this thread always runs the engine (the warm-up: see `computing`)
 
 
 def scenario_of(function: Callable) -> str:
@@ -189,7 +190,7 @@ def entry(function: F) -> F:
                 with _lock:
                     _recording.setdefault(scenario, {}).setdefault(name, {})[call_key(args, kwargs)] = encode(result)
             return result
-        if _replay:
+        if _replay and not getattr(_computing, "on", False):
             found = _recorded(scenario).get(name, {}).get(call_key(args, kwargs))
             if found is not None:
                 return decode(found)
@@ -210,6 +211,21 @@ def replay(enabled: bool) -> None:
 
 def replaying() -> bool:
     return _replay
+
+
+@contextmanager
+def computing() -> Iterator[None]:
+    """Inside, this thread's calls run the engine even while others are served recorded results.
+
+    For the warm-up: it calls the engine at the recorded default values to compile
+    the loops, and a replayed result would have compiled nothing (the first live
+    slider move on each page then traced and compiled, up to seconds).
+    """
+    _computing.on = True
+    try:
+        yield
+    finally:
+        _computing.on = False
 
 
 @contextmanager

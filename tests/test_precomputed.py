@@ -128,3 +128,39 @@ def test_pages_at_recorded_settings_draw_without_tensorflow():
         assert not errors and charts, f"{where}: {errors or 'no chart'}"
         assert says_recorded, f"{where}: the page does not say its results were recorded ahead of time"
         assert not tensorflow, f"{where} imported TensorFlow: a call the page makes is not recorded ({REGENERATE})"
+
+
+def test_the_warm_up_compiles_while_pages_are_served_recorded_results():
+    """The warm-up calls the engine at the defaults, which are recorded: it must still compute.
+
+    A replayed result compiles nothing: the first live slider move on every page
+    then traced and compiled its loops (up to seconds), after the server had
+    announced that its engine was warm.
+    """
+    script = textwrap.dedent("""
+        import json
+        from scenarios import precomputed
+        precomputed.replay(True)
+        from content.questions import load_bank
+        from ui.warmup import warm_all
+        warm_all(load_bank())
+        from scenarios.adam_high_learning_rate import engine as q1
+        from scenarios.momentum_valley import engine as q4
+        from scenarios.nan_loss import engine as q5
+        from scenarios.rmsprop_first_step import engine as q2
+        from scenarios.sparse_gradients import engine as q3
+        print("TRACES " + json.dumps({
+            "adam_high_learning_rate": q1._run_trainer().trace_count(),
+            "rmsprop_first_step": q2._trainer().trace_count(),
+            "sparse_gradients": q3._all_optimizers().trace_count(),
+            "momentum_valley": q4._valley_trainer("run").trace_count(),  # as the engine calls it (cache key)
+            "nan_loss": min(q5._trainer(optimizer, True).trace_count() for optimizer in q5.OPTIMIZERS),
+        }))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("TRACES ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    traces = json.loads(lines[0][len("TRACES "):])
+    assert traces.keys() == set(SCENARIOS)
+    assert all(count >= 1 for count in traces.values()), f"loops the warm-up left uncompiled: {traces}"

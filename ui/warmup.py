@@ -41,7 +41,8 @@ def warm_all(bank: QuestionBank) -> list[str]:
         try:
             experiments.load(question)
             engine = scenarios.load(question.scenario)
-            engine.warm_up(engine.Params(**question.default_values()))
+            with precomputed.computing():  # compile: pages are still served the recorded results
+                engine.warm_up(engine.Params(**question.default_values()))
             warmed.append(question.id)
         except Exception:  # a broken question must not stop the others warming
             log.exception("warm-up of %s failed", question.id)

@@ -134,8 +134,13 @@ def metric_columns(count: int) -> list:
 
 
 def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> None:
-    """'Show code' (reproduces the chart) and the plotted curves as CSV."""
-    with st.expander("Show code: reproduce this chart in plain TensorFlow"):
+    """'Show code' (reproduces the chart) and the plotted curves as CSV.
+
+    A switch, not an expander: an expander's content is in the page even when
+    folded, and the highlighted code (~500 DOM nodes, new at every slider move,
+    since its parameter block changes) cost the browser more than the chart.
+    """
+    if on_request("Show code: reproduce this chart in plain TensorFlow", key=f"{key}:show-code"):
         st.caption("Self-contained: paste it into a Python file or notebook. It runs the same "
                    "optimizer eagerly; the app runs it in an XLA-compiled loop, so the last "
                    "digits can differ by float32 rounding.")

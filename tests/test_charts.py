@@ -529,3 +529,29 @@ def test_scale_round_trips():
     assert scale.value(scale.at_fraction(0.5)) == pytest.approx(1.0)
     axis = axis_ticks(Scale(False, 0, 1000), 6, integer=True)
     assert implied_ticks(axis) == [0, 200, 400, 600, 800, 1000]
+
+
+@pytest.mark.parametrize("momentum", [0.9, 0.99])
+def test_valley_paths_leave_out_only_steps_within_a_pixel(momentum):
+    w1_range, w2_range = (-5.0, 5.0), (-1.6, 1.6)  # the page's
+    """A path draws every step that moved it at least a pixel (on a 1,000-pixel plot) from the last one drawn."""
+    result = q4_run(momentum=momentum)
+    paths = [t for t in q4_charts.valley_paths(result.curve, loss=lambda a, b: a * 0, w1_range=w1_range,
+                                               w2_range=w2_range, title="t").data
+             if t.type == "scatter" and t.showlegend is not False]
+    tolerance = np.array([q4_charts.SAME_PIXEL * (high - low) for low, high in (w1_range, w2_range)])
+    drawn_total = 0
+    for path, (_, group) in zip(paths, result.curve.groupby("series", sort=False), strict=True):
+        steps = group["step"].to_numpy()
+        drawn = list(path.customdata)
+        assert drawn[0] == steps[0] and drawn[-1] == steps[-1]
+        points = group[["w1", "w2"]].to_numpy()
+        last = 0
+        for step in steps[1:]:
+            if step in drawn:
+                last = step
+            else:
+                assert (np.abs(points[step] - points[last]) <= tolerance).all(), f"{path.name}: step {step} left out"
+        drawn_total += len(drawn)
+    if momentum == 0.9:
+        assert drawn_total < len(result.curve), "the default paths have steps within a pixel: some are left out"

@@ -49,3 +49,18 @@ def errors(at: AppTest) -> list[str]:
 def plotly_data(at: AppTest) -> list[str]:
     """The JSON spec of every plotly chart on the page (to see a redraw)."""
     return [element.proto.spec for element in at.get("plotly_chart")]
+
+
+def switch_everything_on(at: AppTest) -> AppTest:
+    """Switch on every toggle but projector mode, run, and again for the toggles that appear.
+
+    Charts and sections drawn on request sit behind switches, some behind another
+    switch (q3's "Show the rest of this experiment"); this shows all of them.
+    """
+    switched: set[str] = set()
+    while fresh := [t for t in at.toggle if t.key not in switched and t.key != "projector"]:
+        for toggle in fresh:
+            toggle.set_value(True)
+            switched.add(toggle.key)
+        at.run()
+    return at

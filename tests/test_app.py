@@ -9,7 +9,14 @@ import pytest
 
 from content.questions import load_bank
 from scenarios import rmsprop_first_step as engine
-from tests.apptest_helpers import QUESTION_IDS, clear_caches, errors, open_page, plotly_data
+from tests.apptest_helpers import (
+    QUESTION_IDS,
+    clear_caches,
+    errors,
+    open_page,
+    plotly_data,
+    switch_everything_on,
+)
 from tests.bank_defaults import default_params, question_for
 from ui import routes
 
@@ -121,11 +128,7 @@ def test_every_chart_is_a_valid_plotly_figure(question_id, projector):
     in projector mode, whose charts add wrapped titles and category ticks.
     """
     # In projector mode the charts are the experiment's stage (2).
-    at = open_page(question_id, {"projector": "1", "stage": "2"} if projector else None)
-    for toggle in at.toggle:
-        if toggle.key != "projector":
-            toggle.set_value(True)
-    at.run()
+    at = switch_everything_on(open_page(question_id, {"projector": "1", "stage": "2"} if projector else None))
     assert errors(at) == []
     specs = plotly_data(at)
     assert specs
@@ -135,11 +138,9 @@ def test_every_chart_is_a_valid_plotly_figure(question_id, projector):
 
 @pytest.mark.parametrize("projector", [False, True])
 def test_charts_sit_side_by_side_except_on_a_projector(projector):
-    at = open_page(question_for("momentum_valley").id, {"projector": "1", "stage": "2"} if projector else None)
-    for toggle in at.toggle:  # the charts drawn on request too
-        if toggle.key != "projector":
-            toggle.set_value(True)
-    at.run()
+    at = switch_everything_on(
+        open_page(question_for("momentum_valley").id, {"projector": "1", "stage": "2"} if projector else None)
+    )
     assert errors(at) == []
     # Side by side: a chart in one of two equal columns (weight 0.5).
     halves = [column for column in at.columns if abs(column.proto.weight - 0.5) < 1e-6]

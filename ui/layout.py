@@ -102,6 +102,17 @@ def on_request(label: str, *, key: str) -> bool:
     return st.toggle(label, key=key)
 
 
+def more_from_the_experiment(what: str, *, key: str) -> bool:
+    """One switch, under the main chart, for the rest of a long experiment: its other sections.
+
+    Everything an experiment draws is sent again and redrawn by the browser at every
+    slider move, shown or not. Measured on q3 (one probe, 20 key presses on its main
+    slider, the floor app at ~190 ms): ~480 ms a press with its three further sections,
+    ~370 ms without them, ~280 ms with the main chart alone.
+    """
+    return on_request(f"Show the rest of this experiment: {what}", key=key)
+
+
 def chart_style() -> ChartStyle:
     return ChartStyle.projector() if is_projector() else ChartStyle()
 

@@ -104,6 +104,10 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         engine.reproduction_code(result.params, result), result.curve,
         file_name=f"sparse_gradients_sparsity{sparsity:g}_steps{steps}_seed{seed}.csv", key="q3-download",
     )
+    # The answer's findings quote every section below; drawing them is the student's choice.
+    if not layout.more_from_the_experiment("the table, which weights move, the control, other seeds",
+                                           key="q3-more"):
+        return engine.evidence(result)
 
     if layout.on_request("Show the final errors as bars", key="q3-show-bars"):
         bars = figures.error_bars(

@@ -74,13 +74,16 @@ class ChartStyle:
     # Tick labels on a y axis and on an x axis (x labels are wide: fewer fit a phone's width).
     max_ticks: int = 8
     max_x_ticks: int = 6
+    # The page's root font size in px (projector mode's style sheet sets 22): the house
+    # template's paddings and small type follow it, as the Streamlit theme's did.
+    rem: int = 16
 
     @classmethod
     def projector(cls) -> ChartStyle:
         # Line lengths for a 1024-px-wide projector page, where a chart stands beside the
         # sliders in three fifths of the width (~480 px wide).
         return cls(font_size=24, line_width=5.0, height=520, text_colour="#111111", tick_font_size=22,
-                   title_size=28, title_chars=30, axis_title_chars=24)
+                   title_size=28, title_chars=30, axis_title_chars=24, rem=22)
 
     def title_lines(self, text: str) -> int:
         return wrap(text, self.title_chars).count("<br>") + 1
@@ -140,6 +143,34 @@ class ChartStyle:
         colour = colour or self.text_colour
         return {"size": self.font_size} | ({"color": colour} if colour else {})
 
+    def template(self) -> dict[str, Any]:
+        """The look st.plotly_chart's Streamlit theme gave the charts, as a small plotly template.
+
+        The charts are drawn with `theme=None`: the theme was merged into every
+        figure by the browser at every slider move (one probe, 20 key presses: q1
+        ~260 -> ~200 ms a press). Values read from the themed charts' `_fullLayout`
+        (Streamlit 1.67), normal and projector mode.
+        """
+        small, grey, grid = round(0.75 * self.rem), "#808495", "#e6eaf1"
+        text = self.text_colour or grey
+        ticks = {"size": self.tick_font_size or small, "color": text}
+
+        def axis(standoff: float, zeroline: bool) -> dict[str, Any]:
+            return {"gridcolor": grid, "zeroline": zeroline, "zerolinecolor": grid, "tickfont": ticks,
+                    "title": {"font": {"size": self.font_size, "color": text}, "standoff": standoff * self.rem}}
+
+        return {"layout": {
+            "font": {"family": FONT_FAMILY, "size": self.font_size, "color": text},
+            # The theme made titles bold (<b> around each line).
+            "title": {"font": {"family": FONT_FAMILY, "size": self.title_size, "color": "#111111", "weight": "bold"}},
+            "paper_bgcolor": "#FFFFFF", "plot_bgcolor": "#FFFFFF",
+            "legend": {"bgcolor": "#FFFFFF", "font": {"size": self.tick_font_size or small, "color": "#262730"}},
+            "hoverlabel": {"bgcolor": "#FFFFFF", "bordercolor": "rgba(17, 17, 17, 0.2)",
+                           "font": {"family": FONT_FAMILY, "size": small, "color": grey}},
+            "margin": {"pad": self.rem // 2},
+            "xaxis": axis(1.25, zeroline=False), "yaxis": axis(1.5, zeroline=True),
+        }}
+
     def axis_text(self) -> dict[str, Any]:
         """Tick-label and axis-title font of an axis: merge it into every axis a chart adds."""
         if self.text_colour is None:
@@ -147,6 +178,9 @@ class ChartStyle:
         return {"tickfont": {"size": self.tick_font_size, "color": self.text_colour},
                 "title": {"font": {"size": self.font_size, "color": self.text_colour}}}
 
+
+# The app's body font (Streamlit 1.67 serves it with the app: no font from another host).
+FONT_FAMILY = '"Source Sans", sans-serif'
 
 # The title's first line: this far under the chart's top edge (px).
 _TITLE_TOP = 6
@@ -205,6 +239,7 @@ def base_layout(style: ChartStyle, title: str, x_title: str, y_title: str, *, la
     keeps its size.
     """
     layout: Layout = {
+        "template": style.template(),
         "title": style.title(title),
         "font": style.font(),
         "height": style.height + style.title_room(title),

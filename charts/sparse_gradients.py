@@ -270,7 +270,7 @@ def update_map_chart(update_map: pd.DataFrame, *, n_common: int, title: str,
     # legend goes under the strips: over them, its rows wrapped into the titles on a phone.
     legend_rows = 3 if style.title_chars and style.title_chars < 50 else 1
     merge(layout, {
-        "title": style.title(title), "font": style.font(),
+        "template": style.template(), "title": style.title(title), "font": style.font(),
         "height": 110 * len(labels) + 140 + (60 if style.font_size > 14 else 0) + style.title_room(title)
         + legend_rows * int(style.font_size * 1.6),
         "margin": {"l": 10, "r": 10, "t": style.top_margin(title, label_row=True), "b": 10},

@@ -555,3 +555,14 @@ def test_valley_paths_leave_out_only_steps_within_a_pixel(momentum):
         drawn_total += len(drawn)
     if momentum == 0.9:
         assert drawn_total < len(result.curve), "the default paths have steps within a pixel: some are left out"
+
+
+@pytest.mark.parametrize("projector", [False, True])
+def test_every_chart_carries_the_house_look(projector):
+    """The pages draw with theme=None: each chart brings the Streamlit theme's look in its own template."""
+    style = ChartStyle.projector() if projector else ChartStyle()
+    for name, build in BUILDERS.items():
+        template = build(style).to_dict()["layout"].get("template", {}).get("layout", {})
+        assert template.get("font", {}).get("family") == charts.FONT_FAMILY, name
+        assert template["xaxis"]["gridcolor"] == template["yaxis"]["gridcolor"] == "#e6eaf1", name
+        assert template["font"]["size"] == style.font_size, name

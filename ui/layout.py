@@ -200,5 +200,6 @@ def show_chart(figure, *, alt_text: str, key: str) -> None:
     with slot if slot is not None else contextlib.nullcontext():
         # No toolbar: its eight buttons were eight tab stops per chart (45 Tab
         # presses to reach the second chart); the curves download as CSV below.
-        st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+        # theme=None: the charts carry the theme's look themselves (`ChartStyle.template`).
+        st.plotly_chart(figure, key=key, config={"displayModeBar": False}, theme=None)
         st.caption(alt_text)

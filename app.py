@@ -13,6 +13,7 @@ import streamlit as st
 
 from ui import clean_stop, layout, routes, warmup
 from ui.controls import start_page_visit
+from ui.fragment_rerun_race import install as keep_finished_runs_when_a_fragment_reruns
 from ui.keras_between_runs import keep_keras_state_between_runs
 from ui.quiz import question_bank
 
@@ -37,6 +38,9 @@ layout.apply_page_style()
 start_page_visit(page.url_path)
 layout.show_projector_warning()
 keep_keras_state_between_runs()
+# A class phone's poll (st.fragment(run_every)) landing as a full run ends made Streamlit drop that run's last
+# messages: a vote's button or its acknowledgement never reached the phone (ui/fragment_rerun_race.py).
+keep_finished_runs_when_a_fragment_reruns()
 clean_stop.install()  # before the warm-up starts TensorFlow's threads
 warmup.page_run_started()
 try:

@@ -15,10 +15,17 @@ Streamlit 1.67 frontend does (`App.tsx`, checked in the bundled JS):
 - `new_session` of a full-app run (its `metadata.run.fragment_ids` empty):
   stop every timer (the frontend's `cleanupAutoReruns`); the run redraws
   the fragments and sends their `auto_rerun` again.
-- `script_finished` (success) of a full-app run: the page now stands as
-  drawn; it becomes `view` (a `View`: what a student reads on it), and
-  waiters are woken. That is how the student "notices" that the teacher
-  moved on: `_follow` polls the store and calls `st.rerun(scope="app")`.
+- `script_finished` (success) of that same full-app run (the same
+  `metadata.run.script_run_id`): the page now stands as drawn; it becomes
+  `view` (a `View`: what a student reads on it), and waiters are woken.
+  That is how the student "notices" that the teacher moved on: `_follow`
+  polls the store and calls `st.rerun(scope="app")`.
+
+Runs are told apart by their id, not by the order of messages: the deltas
+between a run's `new_session` and the next one belong to it, and a full
+run counts only when the `script_finished` carrying its own id arrives. A
+full run whose end never arrives (Streamlit 1.67 dropped it when a fragment
+rerun came in just then: `ui/fragment_rerun_race.py`) never becomes a view.
 
 Widget values follow the frontend's rule: the active widgets of the last
 full run are sent with every rerun; a value the server pushes (`set_value`)
@@ -141,12 +148,18 @@ class LiveClient:
         self.fragment_runs = 0
         self.fragment_problems: list[str] = []  # exceptions / store errors drawn by fragment runs
         self.closed_reason: str | None = None
-        self._building: View | None = None
-        self._building_full = False
+        self._building: View | None = None  # the page of the full run whose messages are arriving
+        self._building_run = ""  # that run's script_run_id
+        self._building_ended = False  # its script_finished came (any status)
+        # Full runs whose script_finished never came, followed by a fragment run: the run's end was lost on
+        # the server (ui/fragment_rerun_race.py). A full run replaced by another full run is not counted.
+        self.cut_off_runs = 0
+        self._current_run = ""  # the run the next deltas belong to (the last new_session's)
         self._seen_ids: set[str] = set()
         self._full_runs = 0
         self._changed = asyncio.Condition()
-        self._log: collections.deque[str] = collections.deque(maxlen=12)  # the last messages, for errors
+        # (time.time(), what) of the last messages sent and received, to explain an error
+        self._log: collections.deque[tuple[float, str]] = collections.deque(maxlen=300)
         self._reader: asyncio.Task | None = None
 
     # -- connection ------------------------------------------------------------------------
@@ -190,13 +203,17 @@ class LiveClient:
         message = rerun_message(state, f"{self.url}/{self.page}?{self.query}")
         sent = time.time()
         await self.ws.send(message)
-        self._log.append(f"{sent % 1000:.2f} sent frag={state.fragment_id[:6]} auto={state.is_auto_rerun}"
-                         f" trigger={any(w.trigger_value for w in state.widget_states.widgets)}")
+        self._log.append((sent, f"sent frag={state.fragment_id[:6]} auto={state.is_auto_rerun}"
+                          f" trigger={any(w.trigger_value for w in state.widget_states.widgets)}"))
         return sent
 
-    def recent(self) -> list[str]:
-        """The last messages sent and received (time.time() mod 1000), to explain an error."""
-        return list(self._log)
+    def recent(self, since: float | None = None, count: int = 12) -> list[str]:
+        """Messages sent and received (time.time() mod 1000): the last `count`, or the first `count` from `since`."""
+        if since is None:
+            chosen = list(self._log)[-count:]
+        else:
+            chosen = [entry for entry in self._log if entry[0] >= since][:count]
+        return [f"{t % 1000:.2f} {what}" for t, what in chosen]
 
     async def click(self, button_id: str) -> float:
         """Press a button (or a form's submit button); returns the send time (time.time())."""
@@ -273,16 +290,22 @@ class LiveClient:
 
     async def _on(self, message: ForwardMsg) -> None:
         kind = message.WhichOneof("type")
+        run = message.metadata.run
         if kind in ("new_session", "script_finished", "auto_rerun", "stop_auto_rerun"):
             status = message.script_finished if kind == "script_finished" else ""
-            self._log.append(f"{time.time() % 1000:.2f} {kind} {status}"
-                             f" frags={[f[:6] for f in message.metadata.run.fragment_ids]}")
+            self._log.append((time.time(), f"{kind} {status} run={run.script_run_id[:6]}"
+                             f" frags={[f[:6] for f in run.fragment_ids]}"))
         if kind == "new_session":
-            self._building_full = not message.metadata.run.fragment_ids
-            if self._building_full:
+            self._current_run = run.script_run_id
+            if run.fragment_ids and self._building is not None and not self._building_ended:
+                self.cut_off_runs += 1
+                self._log.append((time.time(), f"full run {self._building_run[:6]} never finished"))
+                self._building = None
+            if not run.fragment_ids:
                 for fragment_id in list(self.timers):
                     self._stop_timer(fragment_id)
-                self._building = View(t=0.0, run=0)
+                self._building, self._building_run = View(t=0.0, run=0), run.script_run_id
+                self._building_ended = False
                 self._seen_ids = set()
             else:
                 self.fragment_runs += 1
@@ -297,8 +320,9 @@ class LiveClient:
             self.query = message.page_info_changed.query_string
         elif kind == "navigation":
             self.page_hash = message.navigation.page_script_hash
-        elif kind == "script_finished" and self._building_full:
-            if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY and self._building is not None:
+        elif kind == "script_finished" and self._building is not None and run.script_run_id == self._building_run:
+            self._building_ended = True
+            if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                 self._full_runs += 1
                 view, self._building = self._building, None
                 view.t, view.run = time.time(), self._full_runs
@@ -317,14 +341,15 @@ class LiveClient:
         kind = element.WhichOneof("type")
         body = getattr(element, kind)
         fragment = message.delta.fragment_id
-        if fragment and not self._building_full:
+        building = self._building is not None and self._current_run == self._building_run
+        if fragment and not building:
             # A fragment run (the _follow poll): only its problems matter here.
             if kind == "exception":
                 self.fragment_problems.append(f"{body.type}: {body.message}")
             elif kind == "alert" and body.icon in PROBLEM_ICONS:
                 self.fragment_problems.append(body.body)
             return
-        if self._building is not None:
+        if building:
             self._building.add(kind, body)
             if widget_id := getattr(body, "id", ""):
                 self._seen_ids.add(widget_id)

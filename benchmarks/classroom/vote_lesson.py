@@ -124,10 +124,23 @@ def _everyone_voted(run: ClassRun, question: Question, round_: int) -> bool:
     return here <= done and not pending and all(s.joined_t is not None for s in _active(run))
 
 
+def _shows(view: tuple[float, int | None, int, str], number: int | None, round_: int, phase: str) -> bool:
+    """A student's page (a `ClassStudent.views` entry) is in that state.
+
+    Only a voting page names its round ("Round 2: vote again."); after the reveal the phone shows the
+    question's answer, whatever the round (`ui.classroom.student_view`), and an ended class no question.
+    """
+    _, q, r, p = view
+    if p != phase:
+        return False
+    if phase == "ended":
+        return True
+    return q == number and (phase != "voting" or r == round_)
+
+
 def _everyone_sees(run: ClassRun, number: int | None, round_: int, phase: str, since: float) -> bool:
     """Every student still in class has a page, drawn after `since`, in that state (checked in their views)."""
-    return all(any(t >= since and p == phase and (phase == "ended" or (q, r) == (number, round_))
-                   for t, q, r, p in s.views) for s in _active(run))
+    return all(any(v[0] >= since and _shows(v, number, round_, phase) for v in s.views) for s in _active(run))
 
 
 async def teacher_walks_the_bank(run: ClassRun, projector: Projector, questions: list[Question],
@@ -208,8 +221,17 @@ def count_in_database(run: ClassRun, db_url: str) -> dict:
     """Votes in the database for this room vs the votes acknowledged: per question and round, and per student."""
     expected: dict[tuple[str, str, int], int] = {}  # (name, question, round) -> last acknowledged choice
     names = {s.index: s.name for s in run.students}
+    acked_at: dict[tuple[str, str, int], float] = {}
     for vote in sorted((v for v in run.votes if v.outcome == "ack"), key=lambda v: v.t_ack):
-        expected[(names[vote.student], vote.question, vote.round)] = vote.choice
+        key = (names[vote.student], vote.question, vote.round)
+        expected[key], acked_at[key] = vote.choice, vote.t_ack
+    # A vote sent as the teacher closed its round ("closed": the page moved on, no acknowledgement) may have
+    # been stored just before the round closed, or not at all: either choice is right for that student.
+    also_right: dict[tuple[str, str, int], set[int]] = {}
+    for vote in run.votes:
+        key = (names[vote.student], vote.question, vote.round)
+        if vote.outcome == "closed" and vote.t_sent >= acked_at.get(key, 0.0):
+            also_right.setdefault(key, set()).add(vote.choice)
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -228,8 +250,9 @@ def count_in_database(run: ClassRun, db_url: str) -> dict:
     per_round = {f"{q} r{r}": {"acknowledged": sum(1 for k in expected if k[1:] == (q, r)),
                                "in_database": sum(1 for k in found if k[1:] == (q, r))} for q, r in keys}
     lost = sorted(k for k in expected if k not in found)
-    extra = sorted(k for k in found if k not in expected)
-    wrong = sorted(k for k in expected if k in found and found[k] != expected[k])
+    extra = sorted(k for k in found if k not in expected and found[k] not in also_right.get(k, ()))
+    wrong = sorted(k for k in expected if k in found and found[k] != expected[k]
+                   and found[k] not in also_right.get(k, ()))
     return {"rows": len(rows), "acknowledged": len(expected), "per_round": per_round,
             "students_joined_in_database": len(joined),
             "lost": [list(k) for k in lost], "extra": [list(k) for k in extra],
@@ -268,8 +291,8 @@ def follows(run: ClassRun) -> None:
         for student in run.students:
             if student.joined_t is None:
                 continue
-            seen = next((t for t, q, r, p in student.views if t >= action.t and p == action.phase
-                         and (action.phase == "ended" or (q, r) == (action.question_number, action.round))), None)
+            seen = next((v[0] for v in student.views if v[0] >= action.t
+                         and _shows(v, action.question_number, action.round, action.phase)), None)
             run.follows.append(Follow(student.index, student.server, i, action.kind,
                                       None if seen is None else round(seen - action.t, 4)))
 

@@ -18,7 +18,8 @@ class VoteRecord:
     choice: int  # bank order
     change: bool  # True: "Change my prediction" after an acknowledged vote in the same round
     t_sent: float  # time.time() when the button's BackMsg was sent
-    outcome: str = "pending"  # ack | refused | timeout | disconnect
+    # ack | refused | timeout | disconnect | closed (the teacher closed the round first: the page moved on)
+    outcome: str = "pending"
     t_ack: float | None = None  # the run showing "Your prediction is in: <this choice>" finished
     ack_s: float | None = None
     detail: str = ""
@@ -64,6 +65,7 @@ class ClassStudent:
     full_runs: int = 0
     fragment_runs: int = 0
     timer_sends: int = 0
+    cut_off_runs: int = 0  # full runs whose end never reached this student (LiveClient.cut_off_runs)
     # (time.time(), question number, round, phase) of every full run's page
     views: list[tuple[float, int | None, int, str]] = field(default_factory=list)
     reported_runs: set[int] = field(default_factory=set)  # full runs whose problems are already errors
@@ -100,4 +102,4 @@ class ClassRun:
 
     def error(self, who: int, where: str, kind: str, detail: str) -> None:
         """who: a student's index, -1 for the projector, -2 for the database check."""
-        self.errors.append(ErrorEvent(who, where, kind, round(self.now(), 3), detail[:500]))
+        self.errors.append(ErrorEvent(who, where, kind, round(self.now(), 3), detail[:1500]))

@@ -74,6 +74,9 @@ def summarize(run: ClassRun, resources: dict[str, Any]) -> dict[str, Any]:
                   "changes_acknowledged": len(acked) - len(firsts),
                   "refused": sum(1 for v in run.votes if v.outcome == "refused"),
                   "timeout_or_disconnect": sum(1 for v in run.votes if v.outcome in ("timeout", "disconnect")),
+                  # Sent as the teacher closed the round: the page moved on (not an error; either choice
+                  # may be in the database).
+                  "closed_by_teacher": sum(1 for v in run.votes if v.outcome == "closed"),
                   "pending": sum(1 for v in run.votes if v.outcome == "pending")},
         "ack_s": _stats([v.ack_s for v in acked if v.ack_s is not None]),
         "projector_s": {**_stats(shown), "never_shown": never_shown},
@@ -82,7 +85,8 @@ def summarize(run: ClassRun, resources: dict[str, Any]) -> dict[str, Any]:
         "join_s": _stats([s.join_s for s in run.students if s.join_s is not None]),
         "student_polls": {"fragment_runs": sum(s.fragment_runs for s in run.students),
                           "full_runs": sum(s.full_runs for s in run.students),
-                          "timer_sends": sum(s.timer_sends for s in run.students)},
+                          "timer_sends": sum(s.timer_sends for s in run.students),
+                          "full_runs_cut_off": sum(s.cut_off_runs for s in run.students)},
         "errors": {"counted": len(run.errors), "by_kind": by_kind},
         "database": db,
         "servers_resources": servers,
@@ -121,7 +125,8 @@ def print_report(summary: dict[str, Any], run: ClassRun) -> None:
     rows = [
         ("votes sent / acknowledged", f"{v['sent']} / {v['acknowledged']} ({v['first_votes_acknowledged']} first,"
                                       f" {v['changes_acknowledged']} changes); refused {v['refused']},"
-                                      f" timeout/disconnect {v['timeout_or_disconnect']}"),
+                                      f" timeout/disconnect {v['timeout_or_disconnect']},"
+                                      f" closed by the teacher first {v['closed_by_teacher']}"),
         ("vote -> acknowledged (click sent -> run shows it)", lat(s["ack_s"])),
         ("vote -> projector shows it", lat(s["projector_s"]) + f"  never shown {s['projector_s']['never_shown']}"),
         ("teacher click -> projector's tally updated", lat(s["teacher_click_to_projector_s"])),
@@ -130,7 +135,8 @@ def print_report(summary: dict[str, Any], run: ClassRun) -> None:
              for k, f in s["follow_s"].items()]
     rows += [("join (GET + websocket + form)", lat(s["join_s"])),
              ("student polls (fragment reruns) / full reruns",
-              f"{s['student_polls']['fragment_runs']} / {s['student_polls']['full_runs']}")]
+              f"{s['student_polls']['fragment_runs']} / {s['student_polls']['full_runs']}"),
+             ("full runs whose end never reached the student", str(s["student_polls"]["full_runs_cut_off"]))]
     for label, r in s["servers_resources"].items():
         rows.append((f"server {label} ({r['students']} students) CPU mean / peak",
                      f"{fmt(r['cpu_mean_pct'], '%', 0)} / {fmt(r['cpu_peak_pct'], '%', 0)} of one core"))

@@ -57,13 +57,24 @@ class Habits:
         return self.rng.choice([i for i in range(len(question.choices)) if i != current])
 
 
-def _acknowledges(view: View, label: str) -> bool:
-    return any(text.startswith("Your prediction is in: ") and label in text for text in view.success)
+def _acknowledges(view: View, question: Question, round_: int, label: str) -> bool:
+    return (view.vote_question, view.vote_round) == (question.id, round_) and any(
+        text.startswith("Your prediction is in: ") and label in text for text in view.success)
+
+
+def _moved_on(view: View, question: Question, round_: int) -> bool:
+    """The page no longer offers this round's vote: the teacher opened round 2, revealed, moved on or ended."""
+    return not view.voting or (view.vote_question, view.vote_round) != (question.id, round_)
 
 
 async def _cast(run: ClassRun, student: ClassStudent, client: LiveClient, habits: Habits, question: Question,
                 round_: int, choice: int, change: bool) -> bool:
-    """Pick the option (a rerun), reach for the button, press it; record the vote. False: stop voting."""
+    """Pick the option (a rerun), reach for the button, press it; record the vote. False: stop voting.
+
+    The teacher may close the round between the student's look and the click (the teacher waits for every
+    first vote, not for a change of mind): the page then shows the next step, not this round's form. That
+    vote is "closed", not an error; the student goes on with the class.
+    """
     args = run.args
     label = question.choices[choice].text
     view = client.view
@@ -72,9 +83,18 @@ async def _cast(run: ClassRun, student: ClassStudent, client: LiveClient, habits
         run.error(student.index, student.server, "driver", f"option {label!r} not on the page: {view.options}")
         return False
     picked = await client.choose(label)
-    await client.wait_view(lambda v: bool(v.vote_button), args.vote_timeout, after=picked)
+    # The page redrawn after the pick (any full run that ended after it: a problem on it is reported at the end).
+    try:
+        view = await client.wait_view(lambda v: True, args.vote_timeout, after=picked)
+    except LiveError as exc:
+        raise LiveError(f"pick {question.id} r{round_}: {exc}; after the pick:"
+                        f" {client.recent(since=picked - 0.01)}") from exc
+    if _moved_on(view, question, round_):
+        return True  # closed before the click: nothing was sent
     await asyncio.sleep(habits.reach())
     view = client.view
+    if _moved_on(view, question, round_):
+        return True
     record = VoteRecord(student.index, student.server, question.id, round_, choice, change, 0.0)
     run.votes.append(record)
     try:
@@ -84,20 +104,24 @@ async def _cast(run: ClassRun, student: ClassStudent, client: LiveClient, habits
         raise
     try:
         done = await client.wait_view(
-            lambda v: _acknowledges(v, label) or bool(v.problems or v.exceptions) or not v.voting,
-            args.vote_timeout, after=record.t_sent)
+            lambda v: _acknowledges(v, question, round_, label) or bool(v.problems or v.exceptions)
+            or _moved_on(v, question, round_), args.vote_timeout, after=record.t_sent)
     except LiveError as exc:
         record.outcome, record.detail = ("disconnect" if client.closed_reason else "timeout"), str(exc)
-        run.error(student.index, student.server, record.outcome, f"vote {question.id} r{round_}: {exc}")
+        run.error(student.index, student.server, record.outcome,
+                  f"vote {question.id} r{round_}: {exc}; after the click: {client.recent(since=record.t_sent - 0.01)}")
         return False
-    if _acknowledges(done, label):
+    if _acknowledges(done, question, round_, label):
         record.outcome, record.t_ack = "ack", done.t
         record.ack_s = round(done.t - record.t_sent, 4)
         student.votes += 1
         return True
+    if not (done.problems or done.exceptions):
+        record.outcome, record.detail = "closed", f"the page moved on before an acknowledgement: {done.key()}"
+        return True
     record.outcome = "refused"
     student.reported_runs.add(done.run)
-    record.detail = " | ".join(done.problems + done.exceptions) or f"voting closed: {done.key()}"
+    record.detail = " | ".join(done.problems + done.exceptions)
     run.error(student.index, student.server, "refused", f"vote {question.id} r{round_}: {record.detail}")
     return False
 
@@ -173,4 +197,5 @@ async def student_session(run: ClassRun, student: ClassStudent, questions: dict[
         student.left_t = time.time()
         student.full_runs, student.fragment_runs = len(client.views), client.fragment_runs
         student.timer_sends = client.timer_sends
+        student.cut_off_runs = client.cut_off_runs
         await client.close()

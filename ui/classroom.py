@@ -304,6 +304,25 @@ def student_view(state: RoomState, student_id: str) -> None:
     show_answer(question, default_evidence(question))
 
 
+# Why the last vote was not stored, for the run after the vote button's callback to show.
+_VOTE_REFUSED = "_class_vote_refused"
+
+
+def _submit_vote(code: str, student_id: str, question_id: str, round_: int, n: int, key: str) -> None:
+    """The vote button's callback: the vote is stored before the page runs, so that run already reads
+    it back from the store ("Your prediction is in", the button relabelled). Stored in the run
+    itself, a first vote needed one more full run (`st.rerun()`) to relabel the button: three
+    full runs (pick, click, relabel) instead of two, on servers the class load test keeps busy."""
+    picked = st.session_state.get(key)
+    if not isinstance(picked, int) or not 0 <= picked < n:
+        return  # a forged value, or none: the button is disabled without a pick
+    try:
+        _check_write()
+        store().vote(code, student_id, question_id, round_, picked, n)
+    except (ClassroomError, RateLimited) as error:  # VoteRefused too
+        st.session_state[_VOTE_REFUSED] = error
+
+
 def _vote_form(state: RoomState, student_id: str, question: Question, mine: int | None) -> None:
     code = state.code
     n = len(question.choices)
@@ -318,21 +337,13 @@ def _vote_form(state: RoomState, student_id: str, question: Question, mine: int 
     if not isinstance(picked, int) or not 0 <= picked < n:
         picked = None  # a forged value: the store would refuse it anyway
     label = "Change my prediction" if mine is not None else "Submit prediction"
-    if st.button(label, key=f"class:vote:{question.id}:{state.round}", type="primary",
-                 disabled=picked is None, icon=":material/how_to_vote:"):
-        try:
-            _check_write()
-            store().vote(code, student_id, question.id, state.round, picked, n)
-            if mine is None:
-                # The button was drawn as "Submit prediction" before the click was handled.
-                st.rerun()
-            mine = picked
-        except VoteRefused as error:
-            _show_error(error)
-            if error.reason == "unknown_student":
-                _students().pop(code, None)  # the next run offers the join form again
-        except (ClassroomError, RateLimited) as error:
-            _show_error(error)
+    st.button(label, key=f"class:vote:{question.id}:{state.round}", type="primary", disabled=picked is None,
+              icon=":material/how_to_vote:", on_click=_submit_vote,
+              args=(code, student_id, question.id, state.round, n, key))
+    if error := st.session_state.pop(_VOTE_REFUSED, None):
+        _show_error(error)
+        if isinstance(error, VoteRefused) and error.reason == "unknown_student":
+            _students().pop(code, None)  # the next run offers the join form again
     if mine is not None:
         st.success(f"Your prediction is in: {labels[mine]} You can change it until the teacher reveals the answer.",
                    icon=":material/check:")

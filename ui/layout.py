@@ -106,9 +106,9 @@ def more_from_the_experiment(what: str, *, key: str) -> bool:
     """One switch, under the main chart, for the rest of a long experiment: its other sections.
 
     Everything an experiment draws is sent again and redrawn by the browser at every
-    slider move, shown or not. Measured on q3 (one probe, 20 key presses on its main
-    slider, the floor app at ~190 ms): ~480 ms a press with its three further sections,
-    ~370 ms without them, ~280 ms with the main chart alone.
+    slider move. Measured on q3 (one probe, 20 key presses on its main slider, the
+    floor app at ~190 ms): ~480 ms a press with every section drawn, ~290 ms with the
+    table and the three later sections behind this switch.
     """
     return on_request(f"Show the rest of this experiment: {what}", key=key)
 
@@ -148,8 +148,9 @@ def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> No
     """'Show code' (reproduces the chart) and the plotted curves as CSV.
 
     A switch, not an expander: an expander's content is in the page even when
-    folded, and the highlighted code (~500 DOM nodes, new at every slider move,
-    since its parameter block changes) cost the browser more than the chart.
+    folded, and the browser redrew the highlighted code (~500 DOM nodes; its
+    parameter block changes with the sliders) at every move. q1, one probe of 20
+    key presses: ~365 -> ~290 ms a press.
     """
     if on_request("Show code: reproduce this chart in plain TensorFlow", key=f"{key}:show-code"):
         st.caption("Self-contained: paste it into a Python file or notebook. It runs the same "

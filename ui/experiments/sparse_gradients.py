@@ -121,7 +121,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
                                    + figures.describe_errors(result.summary, "rare_error")
                                    + ". Common-weight error: "
                                    + figures.describe_errors(result.summary, "common_error") + ".")
-    # A static table: the interactive grid's scripts cost more than the chart at each slider move.
+    # A static table: the interactive grid (a canvas and its scripts) was redrawn at every slider move.
     st.table(_summary_table(result).set_index("Optimizer"))
     st.caption("The last two columns are each optimizer at Keras's default learning rate, "
                "run in the same compiled call: untuned, for reference.")

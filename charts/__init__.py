@@ -34,12 +34,12 @@ from charts.labels import LABEL_BACKGROUND, StopNote, stop_annotations
 from charts.labels import LineLabel as LineLabel
 from charts.labels import hline_labels as hline_labels
 
-# No plotly template: st.plotly_chart's Streamlit theme styles the charts in
-# the browser (screenshots with plotly_white and with none differ by one row
-# of pixels of a zero line). A template is ~6.5 kB in every chart's JSON that
-# the server deep-copies, scans and sends on every slider move (measured:
-# 1.5 -> 0.8 ms a chart in st.plotly_chart), and naming one in a layout
-# re-validates it (~19 ms a figure).
+# No plotly default template: each chart carries the few lines of
+# `ChartStyle.template` instead (the Streamlit theme's look, drawn with
+# theme=None). Plotly's own is ~6.5 kB in every chart's JSON that the server
+# deep-copies, scans and sends on every slider move (measured: 1.5 -> 0.8 ms a
+# chart in st.plotly_chart), and naming one in a layout re-validates it (~19 ms
+# a figure).
 pio.templates.default = "none"
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")

@@ -8,6 +8,7 @@ is timing (see the module), the order of what the session does is not.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import pytest
 from streamlit.proto.ClientState_pb2 import ClientState
@@ -85,6 +86,13 @@ def _poll() -> ClientState:
     return ClientState(fragment_id=FRAGMENT, is_auto_rerun=True)
 
 
+def _run(scenario) -> None:
+    """asyncio.run on a thread of its own: the browser tests' sync Playwright leaves an event loop
+    running on the main thread of the same pytest process, where asyncio.run refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
+
+
 def test_a_poll_waits_until_the_finished_runner_has_shut_down(created):
     async def scenario() -> None:
         finished = FinishedRunner()
@@ -97,7 +105,7 @@ def test_a_poll_waits_until_the_finished_runner_has_shut_down(created):
         await _until(lambda: created)
         assert [data.fragment_id for data in created] == [FRAGMENT]
 
-    asyncio.run(scenario())
+    _run(scenario)
 
 
 def test_a_full_rerun_meanwhile_starts_at_once_and_takes_the_poll_after_it(created):
@@ -111,7 +119,7 @@ def test_a_full_rerun_meanwhile_starts_at_once_and_takes_the_poll_after_it(creat
         await _until(lambda: new_runner.queued)
         assert len(created) == 1 and [data.fragment_id for data in new_runner.queued] == [FRAGMENT]
 
-    asyncio.run(scenario())
+    _run(scenario)
 
 
 def test_a_runner_that_never_shuts_down_is_replaced_after_the_bound(created, monkeypatch):
@@ -123,7 +131,7 @@ def test_a_runner_that_never_shuts_down_is_replaced_after_the_bound(created, mon
         await _until(lambda: created)
         assert [data.fragment_id for data in created] == [FRAGMENT]  # Streamlit's own behaviour, late
 
-    asyncio.run(scenario())
+    _run(scenario)
 
 
 def test_nothing_is_created_for_a_session_shutting_down(created):
@@ -135,7 +143,7 @@ def test_nothing_is_created_for_a_session_shutting_down(created):
         await asyncio.sleep(0.05)
         assert created == []
 
-    asyncio.run(scenario())
+    _run(scenario)
 
 
 def test_the_app_installs_it(monkeypatch):

@@ -207,6 +207,20 @@ def test_forged_session_state_cannot_act_as_teacher_or_vote_twice(class_db: Clas
         assert class_db.tallies(code, FIRST.id).round(2).voted == 0
     assert class_db.tallies(code, FIRST.id).round(1).voted == 1
 
+def test_a_vote_sent_as_the_teacher_opens_round_two_says_it_did_not_count(class_db: ClassStore):
+    """The click's page was round 1's; the teacher opened round 2 before it arrived: no vote, and the phone says so."""
+    code, key = class_db.create_room(FIRST.id)
+    student = join(code)
+    next(r for r in student.radio if r.key and r.key.startswith("class:")).set_value(WRONG).run()
+    class_db.reveal(code, key)
+    class_db.vote_again(code, key)
+    next(b for b in student.button if b.key and b.key.startswith("class:vote:")).click().run()
+    assert errors(student) == []
+    assert "Voting is on round 2 now." in _texts(student)
+    assert class_db.tallies(code, FIRST.id).round(1).voted == 0
+    assert class_db.tallies(code, FIRST.id).round(2).voted == 0
+
+
 @pytest.mark.parametrize(("room", "message"), [
     ("!!!", "is not a class code"),
     ("<script>", "is not a class code"),

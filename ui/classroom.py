@@ -61,6 +61,7 @@ _STUDENTS = "_class_students"  # {room code: student id}
 _NAMES = "_class_names"  # {room code: the name this student typed}
 _SESSION_ID = "_class_session"  # the rate limiters' key for this session
 _KNOWN_CODES = "_class_known_codes"  # codes this session already found (not counted as new tries)
+_VOTE_REFUSED = "_class_vote_refused"  # why the vote button's callback stored nothing, for the next page run
 
 SHORTCUTS = {"reveal": "Ctrl+Enter", "again": "Alt+V", "next": "Alt+N", "end": "Alt+E"}
 
@@ -274,6 +275,11 @@ def student_view(state: RoomState, student_id: str) -> None:
     _follow(code, _drawn(state))
     name = st.session_state.get(_NAMES, {}).get(code)
     st.text(f"You are in class {code}" + (f" as {name}." if name else " (anonymous)."))
+    if refused := st.session_state.pop(_VOTE_REFUSED, None):
+        # Whatever the page shows now (the teacher may have moved on meanwhile), say why the vote did not count.
+        _show_error(refused)
+        if isinstance(refused, VoteRefused) and refused.reason == "unknown_student":
+            _students().pop(code, None)  # the next run offers the join form again
     if state.ended:
         st.info("The teacher has ended the class. Thank you!", icon=":material/event_busy:")
         return
@@ -302,10 +308,6 @@ def student_view(state: RoomState, student_id: str) -> None:
         st.warning(f"Your prediction: {labels[mine]} — not what the runs support. {question.choices[mine].feedback}",
                    icon=":material/psychology_alt:")
     show_answer(question, default_evidence(question))
-
-
-# Why the last vote was not stored, for the run after the vote button's callback to show.
-_VOTE_REFUSED = "_class_vote_refused"
 
 
 def _submit_vote(code: str, student_id: str, question_id: str, round_: int, n: int, key: str) -> None:
@@ -340,10 +342,6 @@ def _vote_form(state: RoomState, student_id: str, question: Question, mine: int 
     st.button(label, key=f"class:vote:{question.id}:{state.round}", type="primary", disabled=picked is None,
               icon=":material/how_to_vote:", on_click=_submit_vote,
               args=(code, student_id, question.id, state.round, n, key))
-    if error := st.session_state.pop(_VOTE_REFUSED, None):
-        _show_error(error)
-        if isinstance(error, VoteRefused) and error.reason == "unknown_student":
-            _students().pop(code, None)  # the next run offers the join form again
     if mine is not None:
         st.success(f"Your prediction is in: {labels[mine]} You can change it until the teacher reveals the answer.",
                    icon=":material/check:")

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from harness.server import ROOT
+from ui.url_state import PROJECTOR_KEY
 
 APP = str(ROOT / "app.py")
 # The first run of a page imports TensorFlow and compiles its loops.
@@ -58,7 +59,7 @@ def switch_everything_on(at: AppTest) -> AppTest:
     switch (q3's "Show the rest of this experiment"); this shows all of them.
     """
     switched: set[str] = set()
-    while fresh := [t for t in at.toggle if t.key not in switched and t.key != "projector"]:
+    while fresh := [t for t in at.toggle if t.key not in switched and t.key != PROJECTOR_KEY]:
         for toggle in fresh:
             toggle.set_value(True)
             switched.add(toggle.key)

@@ -508,8 +508,7 @@ def _live_experiment(code: str, question: Question) -> None:
     experiment = experiments.load(question)
     values = draw_controls(question)
     experiments.show_source(question, values)
-    evidence = experiment.show(question, values)
-    show_answer(question, evidence)
+    show_answer(question, experiment.show(question, values)())
 
 
 def _export(code: str) -> None:

@@ -136,7 +136,7 @@ def _sync_url(question: Question, values: dict[str, Any]) -> None:
         st.query_params.from_dict(wanted)
 
 
-def draw_controls(question: Question, *, columns: int = 2, preset_columns: int = 4) -> dict[str, Any]:
+def draw_controls(question: Question, *, columns: int = 2) -> dict[str, Any]:
     """Draw presets and controls; return `{engine param: safe value}`."""
     _apply_url_on_entry(question)
     # One container, whether or not it holds warnings: what follows keeps its
@@ -145,14 +145,16 @@ def draw_controls(question: Question, *, columns: int = 2, preset_columns: int =
         for warning in st.session_state.get(_warnings_key(question), ()):
             st.warning(warning, icon=":material/warning:")
 
-    rows = [question.presets[i:i + preset_columns] for i in range(0, len(question.presets), preset_columns)]
-    for row in rows:
-        for column, preset in zip(st.columns(preset_columns), row, strict=False):
-            column.button(
-                preset.name, help=preset_help(question, preset), on_click=_apply_preset,
-                args=(question, preset), key=f"{question.id}:preset:{preset.name}",
-                use_container_width=True,
-            )
+    # One wrapping row, not a grid of columns: every element a slider move reruns costs the browser
+    # ~1.5-2 ms to redraw (a probe: 36 metrics in rows of columns added ~100 ms to a one-chart page),
+    # and q4's 5 presets took 2 blocks and 8 columns besides their buttons.
+    if question.presets:
+        with st.container(horizontal=True, gap="small"):
+            for preset in question.presets:
+                st.button(
+                    preset.name, help=preset_help(question, preset), on_click=_apply_preset,
+                    args=(question, preset), key=f"{question.id}:preset:{preset.name}",
+                )
 
     values: dict[str, Any] = {}
     grid = st.columns(columns)

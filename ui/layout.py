@@ -130,14 +130,17 @@ def chart_columns() -> tuple:
 
 
 def metric_columns(count: int) -> list:
-    """One column per metric: all in one row, or two a row on a projector.
+    """Where each of `count` metrics goes: one wrapping row, or two a row on a projector.
+
+    One row container, not a column per metric: a slider move reruns every element, and a
+    column is one more for the browser to redraw (5 metrics: 6 elements instead of 11).
 
     At projector type sizes a quarter-width column (~190 px) cut a metric's
     label to a dozen characters ("Steps to conver…"), and a 77-px value such
     as "8.48e+04" is ~300 px wide.
     """
     if not is_projector():
-        return list(st.columns(count))
+        return [st.container(horizontal=True, gap="medium")] * count
     columns: list = []
     while len(columns) < count:
         columns += st.columns(2)
@@ -165,15 +168,21 @@ def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> No
 
 
 def share_link() -> None:
-    """The address of exactly this configuration, with a copy button."""
+    """The address of exactly this configuration, with a copy button, behind a switch.
+
+    A switch, not an expander, for the reason `show_code_and_download` gives: a folded
+    expander is three elements (its block, the caption, the code) that every slider move
+    sends and redraws; a switch that is off is one.
+    """
     base = st.context.url
     if not base:
         return
+    if not st.toggle("Share this configuration: show its link", key="share-link"):
+        return
     query = "&".join(f"{key}={quote(value)}" for key, value in st.query_params.items())
-    with st.expander("Share this configuration", icon=":material/link:"):
-        st.caption("Opening this link shows the same sliders and the same numbers. "
-                   "Use the copy button at the right of the box.")
-        st.code(f"{base}?{query}" if query else base, language=None)
+    st.caption("Opening this link shows the same sliders and the same numbers. "
+               "Use the copy button at the right of the box.")
+    st.code(f"{base}?{query}" if query else base, language=None)
 
 
 # The script run's place for its main chart (projector stage 2); one per thread,

@@ -100,6 +100,7 @@ def question_page(question_id: str | None) -> None:
             _answer_stage(question)
     else:
         _question_and_prediction(question)
+        st.header("Experiment")  # outside the fragment: a slider move does not send it again
         _experiment_and_answer(question, experiment, with_answer=True)
     _reset_and_neighbours(question, bank)
 
@@ -162,16 +163,15 @@ def _experiment_and_answer(question: Question, experiment: experiments.Experimen
         # The sliders beside the main chart: both on one screen.
         controls_column, chart_column = st.columns([2, 3])
         with controls_column:
-            values = draw_controls(question, columns=1, preset_columns=2)
+            values = draw_controls(question, columns=1)
         with chart_column:
             main_chart = st.container()
             # The rest of the experiment folds away: one stage, one screen.
             experiments.show_source(question, values)
             with st.expander("More from this experiment: numbers, other charts, code"), \
                     layout.main_chart_first(main_chart):
-                evidence: Evidence = experiment.show(question, values)
+                evidence = experiment.show(question, values)
     else:
-        st.header("Experiment")
         values = draw_controls(question)
         experiments.show_source(question, values)
         evidence = experiment.show(question, values)
@@ -182,7 +182,7 @@ def _experiment_and_answer(question: Question, experiment: experiments.Experimen
 
 def _answer_stage(question: Question) -> None:
     """The answer on its own screen: the evidence of the run the sliders last showed."""
-    _answer(question, evidence_at(question, current_values(question)))
+    _answer(question, lambda: evidence_at(question, current_values(question)))
 
 
 def evidence_at(question: Question, values: Mapping[str, object]) -> Evidence:
@@ -196,14 +196,14 @@ def _evidence(scenario: str, values: tuple[tuple[str, object], ...]) -> Evidence
     return engine.evidence(engine.run(engine.Params(**dict(values))))
 
 
-def _answer(question: Question, evidence: Evidence) -> None:
+def _answer(question: Question, evidence: experiments.EvidenceOnRequest) -> None:
     state = _state(question)
     st.header("Answer")
     if st.button("Reveal answer", key=f"{question.id}:reveal", type="primary", disabled=bool(state["revealed"])):
         state["revealed"] = True
         st.rerun()  # the whole page: the prediction above is locked from now on
     if state["revealed"]:
-        _reveal(question, state["prediction"], evidence)
+        _reveal(question, state["prediction"], evidence())
 
 
 def _reset_and_neighbours(question: Question, bank: QuestionBank) -> None:

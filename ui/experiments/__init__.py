@@ -1,7 +1,8 @@
 """One module per scenario: `ui/experiments/<scenario>.py` draws that experiment.
 
-Each offers `show(question, values) -> Evidence` (the `Experiment`
-protocol). `load(question)` imports it and the scenario's engine once per
+Each offers `show(question, values) -> EvidenceOnRequest` (the `Experiment`
+protocol): it draws the experiment and hands back a way to get its evidence,
+which the page asks for only where it shows the answer. `load(question)` imports it and the scenario's engine once per
 process and checks them against the question file: the engine offers the
 `scenarios.Scenario` surface, every control names a parameter of the
 engine's `Params`, and the engine accepts every value the control can
@@ -15,6 +16,7 @@ import dataclasses
 import importlib
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import streamlit as st
@@ -25,11 +27,16 @@ from content.questions import Control, Question, QuestionFileError
 from scenarios import precomputed
 from scenarios.evidence import Evidence
 
+# The verdict and findings of the run `show` drew, computed when called. Until the answer is
+# revealed nobody reads them, and they can cost more than the drawing: q3's evidence trains an
+# all-rare control (~35 ms of a ~120 ms slider move on the server, py-spy).
+EvidenceOnRequest = Callable[[], Evidence]
+
 
 @runtime_checkable
 class Experiment(Protocol):
-    def show(self, question: Question, values: dict[str, Any]) -> Evidence:
-        """Draw the experiment for these `{engine param: value}`; return its evidence."""
+    def show(self, question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
+        """Draw the experiment for these `{engine param: value}`; return how to get its evidence."""
 
 
 # Keyed by the whole parsed question: an edited file is a new question, checked again.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import streamlit as st
@@ -10,8 +11,8 @@ import charts
 from charts import adam_high_learning_rate as q1_charts
 from content.questions import Question
 from scenarios import adam_high_learning_rate as engine
-from scenarios.evidence import Evidence
 from ui import layout
+from ui.experiments import EvidenceOnRequest
 
 
 # Up to ~240 kB a result (1,000 steps, pickled): 160 entries stay under ~40 MB.
@@ -31,7 +32,7 @@ def _loss(value: float) -> str:
     return f"{value:.3g}"
 
 
-def show(question: Question, values: dict[str, Any]) -> Evidence:
+def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     learning_rate = float(values["learning_rate"])
     steps, batching, seed = int(values["steps"]), str(values["batching"]), int(values["seed"])
     result = run(learning_rate, steps, batching, seed)
@@ -86,7 +87,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         f"(data of seed {engine.SWEEP_SEEDS[0]}); whiskers span min to max. "
         f"Lowest median final loss: {best_final:.3g} at learning rate {best_rate:g}."
     )
-    return engine.evidence(result)
+    return functools.partial(engine.evidence, result)
 
 
 def _dead_units_chart(result: engine.AdamHighLearningRateResult, style: charts.ChartStyle) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import streamlit as st
@@ -10,8 +11,8 @@ import charts
 from charts import momentum_valley as figures
 from content.questions import Question
 from scenarios import momentum_valley as engine
-from scenarios.evidence import Evidence
 from ui import layout
+from ui.experiments import EvidenceOnRequest
 
 VALLEY_W1_RANGE = (-5.0, 5.0)
 VALLEY_W2_RANGE = (-1.6, 1.6)
@@ -47,7 +48,7 @@ def _steps_text(steps: int | None, limit: int, nonfinite_step: int | None = None
     return str(steps) if steps is not None else f"> {limit}"
 
 
-def show(question: Question, values: dict[str, Any]) -> Evidence:
+def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     momentum = float(values["momentum"])
     learning_rate = float(values["learning_rate"])
     condition_number = float(values["condition_number"])
@@ -199,4 +200,4 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         bands = "; ".join(f"{low:.2f}–{high:.2f}: {basin}" for basin, low, high in basin_map.bands())
         layout.show_chart(map_figure, key="q4-basin-map",
                           alt_text=f"Final loss against momentum, by the basin the weight ends in. {bands}.")
-    return engine.evidence(result)
+    return functools.partial(engine.evidence, result)

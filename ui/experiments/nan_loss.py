@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields
 from typing import Any
 
@@ -11,8 +12,8 @@ import charts
 from charts import nan_loss as nan_charts
 from content.questions import Question
 from scenarios import nan_loss as engine
-from scenarios.evidence import Evidence
 from ui import layout
+from ui.experiments import EvidenceOnRequest
 
 
 @st.cache_data(max_entries=256, show_spinner="Running the question's loop…")
@@ -90,7 +91,7 @@ def _sweep_chart(across: engine.SeedSweep, style: charts.ChartStyle) -> None:
         f"{_data(clipped)} for {clipped.nonfinite_within(clipped.epochs)} of {total}.")
 
 
-def show(question: Question, values: dict[str, Any]) -> Evidence:
+def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     result = run(values["optimizer"], values["learning_rate"], values["data_scale"],
                  values["epochs"], values["clip"], values["seed"])
     across = sweep()
@@ -129,7 +130,7 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
         _health_chart(result, style)
     if layout.on_request("Show the sweep over data scales, learning rates and seeds", key="q5-show-sweep"):
         _sweep_chart(across, style)
-    return engine.evidence(result)
+    return functools.partial(engine.evidence, result)
 
 
 def _health_chart(result: engine.NanLossResult, style: charts.ChartStyle) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import streamlit as st
@@ -9,8 +10,8 @@ import streamlit as st
 import charts
 from content.questions import Question
 from scenarios import rmsprop_first_step as engine
-from scenarios.evidence import Evidence
 from ui import layout
+from ui.experiments import EvidenceOnRequest
 
 
 @st.cache_data(max_entries=256, show_spinner="Running the snippet…")
@@ -23,7 +24,7 @@ def distribution() -> engine.PrintedLossDistribution:
     return engine.printed_loss_distribution()
 
 
-def show(question: Question, values: dict[str, Any]) -> Evidence:
+def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     result = run(values["seed"], values["learning_rate"], values["steps"])
     style = layout.chart_style()
 
@@ -63,4 +64,4 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     if result.first_nonfinite_step is not None:
         layout.expected_outcome(f"The loss became non-finite at step {result.first_nonfinite_step}; "
                                 "the run stopped there.")
-    return engine.evidence(result)
+    return functools.partial(engine.evidence, result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,8 @@ import charts
 from charts import sparse_gradients as figures
 from content.questions import Question
 from scenarios import sparse_gradients as engine
-from scenarios.evidence import Evidence
 from ui import layout
+from ui.experiments import EvidenceOnRequest
 
 # What one run trains, for the spinners.
 TUNING = f"{len(engine.OPTIMIZERS)} optimizers over {engine.CONFIGS_PER_CALL} learning rates"
@@ -51,11 +52,9 @@ def _summary_table(result: engine.SparseGradientsResult) -> pd.DataFrame:
     })
 
 
-def show(question: Question, values: dict[str, Any]) -> Evidence:
+def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     sparsity, steps, seed = float(values["sparsity"]), int(values["steps"]), int(values["seed"])
     result = run(sparsity, steps, seed)
-    all_rare = control(result.params)
-    across_seeds = spread()
     style = layout.chart_style()
 
     st.markdown(
@@ -107,7 +106,9 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
     # The answer's findings quote every section below; drawing them is the student's choice.
     if not layout.more_from_the_experiment("the table, which weights move, the control, other seeds",
                                            key="q3-more"):
-        return engine.evidence(result)
+        return functools.partial(engine.evidence, result)
+    all_rare = control(result.params)
+    across_seeds = spread()
 
     if layout.on_request("Show the final errors as bars", key="q3-show-bars"):
         bars = figures.error_bars(
@@ -208,4 +209,4 @@ def show(question: Question, values: dict[str, Any]) -> Evidence:
                                    + ".")
     if not same_setting:
         st.caption("This reference is fixed (computed once per server); your sliders set the runs above.")
-    return engine.evidence(result)
+    return functools.partial(engine.evidence, result)

@@ -45,7 +45,9 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,7 @@ from scenarios import momentum_valley as q4
 from scenarios import nan_loss as q5
 from scenarios import rmsprop_first_step as q2
 from scenarios import sparse_gradients as q3
+from scenarios._tf import XLA_VARIABLE
 from tests.reference import experiments as ex
 from tests.reference import optimizers as opt
 
@@ -202,11 +205,16 @@ def q1_comparison() -> Scenario:
     return s
 
 
+def _medians(rates: np.ndarray, finals: np.ndarray) -> dict[float, float]:
+    """The median final loss over the seeds, per learning rate."""
+    return {float(rate): float(np.median(finals[rates == rate])) for rate in np.unique(rates)}
+
+
 def _best_rate(rates: np.ndarray, finals: np.ndarray) -> tuple[float, float]:
     """The learning rate with the lowest median final loss over the seeds, and that median."""
-    medians = {rate: float(np.median(finals[rates == rate])) for rate in np.unique(rates)}
+    medians = _medians(rates, finals)
     best = min(medians, key=medians.get)
-    return float(best), medians[best]
+    return best, medians[best]
 
 
 def test_q1_default_run_curves_agree(q1_comparison):
@@ -241,10 +249,15 @@ def test_q1_sweep_claims_agree(q1_comparison):
     assert within(q1_comparison.row("sweep: median final loss at lr >= 1"))
     (ref_rate, ref_best), (engine_rate, engine_best) = q1_comparison.data.best
     sweep = q1_comparison.data.sweep
-    # The best rate's runs are ill-conditioned (see the module docstring): which rate wins moves by one step
-    # of the grid with rounding alone (the engine says 0.02 with XLA, 0.05 without; the reference 0.02).
-    grid = list(np.unique(sweep.rates))
-    assert abs(grid.index(ref_rate) - grid.index(engine_rate)) <= 1
+    # The best rate's runs are ill-conditioned (see the module docstring): which rate wins moves with rounding
+    # alone (the engine said 0.02 with XLA and 0.05 without, the reference 0.02, on one machine; on an AVX-512
+    # one the engine 0.05, the reference 0.01). The page names the band of near-tied best rates (each within
+    # BEST_BAND_FACTOR of the lowest median), not one rate: each side's best rate is in the other's band.
+    ref_medians = _medians(sweep.rates, sweep.reference.final)
+    engine_medians = _medians(sweep.rates, sweep.engine.final)
+    band = importlib.import_module("scenarios.adam_high_learning_rate.evidence").BEST_BAND_FACTOR
+    assert ref_medians[engine_rate] <= band * ref_best, (engine_rate, ref_medians)
+    assert engine_medians[ref_rate] <= band * engine_best, (ref_rate, engine_medians)
     high = sweep.rates >= q1.HIGH_LEARNING_RATE
     for best, finals in ((ref_best, sweep.reference.final), (engine_best, sweep.engine.final)):
         assert np.median(finals[high]) >= 10 * best
@@ -609,11 +622,35 @@ def test_q5_seed_sweep_overflow_epochs_agree(q5_comparison):
 # ------------------------------------------------------------------------------------------ can it fail?
 
 
+@contextlib.contextmanager
+def _q2_without_xla():
+    """Question 2's engine on its plain TensorFlow graph loop, as on a host with little memory (the hosted demo).
+
+    On an AVX-512 CPU, XLA's compiled loop moves the curve of `_mutated_q2` by ~1.3e-4 from the reference
+    (measured; 8.5e-6 without XLA), more than epsilon's place does (~1.4e-4 against the Keras rule, but only
+    ~5e-5 against XLA's curve): XLA's arithmetic there hides this one figure's signal. The update rule
+    itself is the same Keras RMSprop either way.
+    """
+    trainer = importlib.import_module("scenarios.rmsprop_first_step.engine")._trainer
+    saved = os.environ.get(XLA_VARIABLE)
+    os.environ[XLA_VARIABLE] = "0"
+    trainer.cache_clear()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(XLA_VARIABLE, None)
+        else:
+            os.environ[XLA_VARIABLE] = saved
+        trainer.cache_clear()
+
+
 def _mutated_q2(**options) -> float:
     """Question 2 where epsilon's place shows: seed 42 at learning rate 0.001 for 1000 steps, where the
     gradients shrink to ~0.2 and v to ~0.05 near the end, so sqrt(v + eps) and sqrt(v) + eps differ."""
     params = dict(seed=42, learning_rate=0.001, steps=1000)
-    engine = q2.run(q2.RMSpropFirstStepParams(**params)).curve["loss"].to_numpy()
+    with _q2_without_xla():
+        engine = q2.run(q2.RMSpropFirstStepParams(**params)).curve["loss"].to_numpy()
     return relative_deviation(_q2_reference(**params, **options), engine)
 
 

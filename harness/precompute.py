@@ -4,7 +4,8 @@
 
 Each configuration's page is opened in the real app (AppTest, a shared link
 with the preset's values), so what is recorded is exactly what that page
-asks the engine for: its run, its sweeps, and the runs its evidence reads.
+asks the engine for: its run and its sweeps; and then its evidence, with the
+runs that reads (the page asks for it once the answer is revealed).
 `scenarios.precomputed` serves these records while a fresh server's engine
 warms up; `tests/test_precomputed.py` recomputes each record with the engine
 and checks the files cover the bank. Run this after changing an engine, a
@@ -17,6 +18,7 @@ import os
 import sys
 from typing import Any
 
+import scenarios
 from content.questions import Question, load_bank
 from scenarios import precomputed
 from ui import url_state
@@ -49,6 +51,10 @@ def record() -> dict[str, Any]:
                 at = run_app(question.id, query)
                 if errors(at) or not at.get("plotly_chart"):
                     raise SystemExit(f"{question.id} {query or 'defaults'} did not draw: {errors(at)}")
+                # The page asks for its evidence only once the answer is revealed: ask for it here
+                # too, so that the runs it reads (controls, sweeps) are recorded with the page's.
+                engine = scenarios.load(question.scenario)
+                engine.evidence(engine.run(engine.Params(**values)))
                 configs.setdefault(question.scenario, {}).setdefault(question.id, []).append(values)
                 print(f"{question.id} {query or 'defaults'}: recorded", flush=True)
     return {scenario: precomputed.write(scenario, calls.get(scenario, {}), per_question)

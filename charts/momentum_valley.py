@@ -64,17 +64,28 @@ def _finite_rows(*columns: np.ndarray) -> np.ndarray:
     return keep
 
 
-# A step closer than this share of both axes' spans to the last point drawn is left out:
-# under a pixel even on a 1,000-pixel plot. Each marker is an SVG element the browser
-# redraws at every slider move; at the page's defaults this draws 266 of 402.
-SAME_PIXEL = 1 / 1000
+# A step that lies within a marker's radius of the last point drawn, on both axes of a plot
+# this many pixels wide and high, is left out: its marker would sit mostly under that one (the
+# page's plot is ~700 px wide, a phone's ~300). Each marker is an SVG element the browser builds
+# anew at every slider move, ~0.2 ms each (without markers a q4 press took ~60 ms less, one
+# probe). At the page's defaults this draws 182 of 402 points; within a pixel it drew 266.
+PLOT_PIXELS = 1000
+
+
+def path_marker_size(style: ChartStyle) -> float:
+    return 3 + style.line_width
+
+
+def hidden_share(style: ChartStyle) -> float:
+    """How close to the last point drawn, as a share of an axis's span, a step is left out."""
+    return path_marker_size(style) / 2 / PLOT_PIXELS
 
 
 def _distinct_points(w1: np.ndarray, w2: np.ndarray, w1_range: tuple[float, float],
-                     w2_range: tuple[float, float]) -> np.ndarray:
-    """Which points of a path to draw: the first, the last, and each one a pixel from the last drawn."""
-    tolerance1 = SAME_PIXEL * (w1_range[1] - w1_range[0])
-    tolerance2 = SAME_PIXEL * (w2_range[1] - w2_range[0])
+                     w2_range: tuple[float, float], share: float) -> np.ndarray:
+    """Which points of a path to draw: the first, the last, and each one `share` of a span from the last drawn."""
+    tolerance1 = share * (w1_range[1] - w1_range[0])
+    tolerance2 = share * (w2_range[1] - w2_range[0])
     drawn = np.zeros(len(w1), bool)
     last = None
     for i, (a, b) in enumerate(zip(w1, w2, strict=True)):
@@ -95,7 +106,7 @@ def valley_paths(
     style: ChartStyle = ChartStyle(),
 ) -> go.Figure:
     """The valley shaded by its loss, with each series' path of (w1, w2), one point per step
-    (steps that moved less than a pixel are not drawn again)."""
+    (a step that would hide its marker under the last one drawn is left out: `hidden_share`)."""
     # A shaded image, not contour lines: a filled contour of 161 x 121 points was ~400 kB of SVG
     # paths that the browser redrew at every slider move. A heatmap is one image; "fast" makes
     # it 81 x 61 pixels that the browser scales ("best" made a ~150 kB image of the plot's size).
@@ -116,14 +127,14 @@ def valley_paths(
     for i, (name, group) in enumerate(curve.groupby("series", sort=False)):
         keep = _finite_rows(group["w1"], group["w2"])
         keep[keep] = _distinct_points(group["w1"].to_numpy()[keep], group["w2"].to_numpy()[keep],
-                                      w1_range, w2_range)
+                                      w1_range, w2_range, hidden_share(style))
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         traces.append({
             "type": "scatter", "x": group["w1"].to_numpy()[keep], "y": group["w2"].to_numpy()[keep],
             "name": str(name), "mode": "lines+markers", "customdata": group["step"].to_numpy()[keep],
             "hovertemplate": "step %{customdata}: w1 %{x:.3f}, w2 %{y:.3f}<extra>" + str(name) + "</extra>",
             "line": {"color": colour, "dash": DASHES[i % len(DASHES)], "width": style.line_width},
-            "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": 3 + style.line_width, "color": colour},
+            "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": path_marker_size(style), "color": colour},
         })
     start = curve.iloc[0]
     traces.append({

@@ -532,14 +532,15 @@ def test_scale_round_trips():
 
 
 @pytest.mark.parametrize("momentum", [0.9, 0.99])
-def test_valley_paths_leave_out_only_steps_within_a_pixel(momentum):
+def test_valley_paths_leave_out_only_steps_hidden_under_the_last_marker(momentum):
     w1_range, w2_range = (-5.0, 5.0), (-1.6, 1.6)  # the page's
-    """A path draws every step that moved it at least a pixel (on a 1,000-pixel plot) from the last one drawn."""
+    """A path draws every step that moved it a marker's radius (on a 1,000-pixel plot) from the last one drawn."""
     result = q4_run(momentum=momentum)
     paths = [t for t in q4_charts.valley_paths(result.curve, loss=lambda a, b: a * 0, w1_range=w1_range,
                                                w2_range=w2_range, title="t").data
              if t.type == "scatter" and t.showlegend is not False]
-    tolerance = np.array([q4_charts.SAME_PIXEL * (high - low) for low, high in (w1_range, w2_range)])
+    share = q4_charts.hidden_share(ChartStyle())
+    tolerance = np.array([share * (high - low) for low, high in (w1_range, w2_range)])
     drawn_total = 0
     for path, (_, group) in zip(paths, result.curve.groupby("series", sort=False), strict=True):
         steps = group["step"].to_numpy()

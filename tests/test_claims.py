@@ -279,8 +279,10 @@ def test_q1_sweep_near_tie_and_ratio(q1_sweeps):
     band = [number(r) for r in re.split(r", | and ", rates)]
     full = q1_sweeps[300, "Full batch"]
     table = full.by_rate().set_index("learning_rate")["final_median"]
-    inside = table[table <= number(ceiling)]
-    assert sorted(inside.index) == pytest.approx(sorted(band))
+    # Each named rate ends under the ceiling. Not "only these": the runs near the best rate are
+    # ill-conditioned, and 0.1 ended under 0.003 on one machine, at 0.0098 on an AVX-512 one.
+    inside = table.loc[band]
+    assert (inside <= number(ceiling)).all(), table
     said(text, r"which of them is lowest changes with the batching and the number of steps")
     best = {sweep.best_rate()[0] for sweep in q1_sweeps.values()}
     assert len(best) > 1 and all(any(math.isclose(b, r) for r in band) for b in best)
@@ -306,8 +308,8 @@ def test_q1_sweep_near_tie_and_ratio(q1_sweeps):
     low_rate, high_rate = said(feedback(Q1, "Training converges faster"),
                                r"lowest at learning rates ([\d.]+) to ([\d.]+) and rises past them")
     assert (number(low_rate), number(high_rate)) == (min(band), max(band))
-    past = table[table.index >= max(band)]
-    assert past.is_monotonic_increasing
+    past = table[table.index > max(band)]
+    assert past.is_monotonic_increasing and (past > inside.min()).all(), table
 
 
 def test_q1_presets():

@@ -137,29 +137,32 @@ def test_evidence_holds_with_a_caveat_and_states_numbers():
 
 
 def test_findings_compare_the_high_rates_with_the_whole_near_tie():
-    """Full batch, 300 steps: 0.01, 0.02, 0.05 and 0.1 end within 3x of each other (measured
-    0.00159, 0.00098, 0.00266, 0.00158); which is lowest flips with batching and steps, so the
-    findings name the band and a ratio to its worst member, not "N x the best"."""
+    """Full batch, 300 steps: 0.01, 0.02 and 0.05 end within 3x of each other, and on one machine 0.1 too
+    (measured 0.00159, 0.00098, 0.00266, 0.00158; on an AVX-512 one 0.0015, 0.0022, 0.0010 and 0.1 at 0.0098:
+    these runs are ill-conditioned); which is lowest flips with batching and steps, so the findings name
+    the band and a ratio to its worst member, not "N x the best"."""
     table = engine.sweep(SWEEP_STEPS, "Full batch").by_rate()
     summary = engine.sweep_summary(SWEEP_STEPS, "Full batch")
-    assert summary.band_rates == (0.01, 0.02, 0.05, 0.1)
+    assert {0.01, 0.02, 0.05} <= set(summary.band_rates) <= {0.01, 0.02, 0.05, 0.1}
+    band = ", ".join(f"{r:g}" for r in summary.band_rates)
     final = dict(zip(table["learning_rate"], table["final_median"], strict=True))
     assert summary.band_worst == max(final[r] for r in summary.band_rates)
     assert all(final[r] > BEST_BAND_FACTOR * summary.best_final for r in final if r not in summary.band_rates)
     assert summary.min_final / summary.band_worst >= 200  # the TOML's "at least 200 times" (measured 302)
     evidence = engine.evidence(engine.run(default_params(SCENARIO)))
     sweep_finding, conclusion = evidence.findings[2], evidence.findings[-1]
-    assert "came from learning rates 0.01, 0.02, 0.05, 0.1" in sweep_finding and "near-tie" in sweep_finding
+    assert f"came from learning rates {band}" in sweep_finding and "near-tie" in sweep_finding
     assert f"{summary.best_final:.2g} to {summary.band_worst:.2g}" in sweep_finding
     assert f"every run at least {summary.min_final / summary.band_worst:.3g}× the loss of every rate" in sweep_finding
     assert "the best;" not in sweep_finding  # no ratio to a single, near-tied "best" rate
-    assert "above every one of the best rates (0.01, 0.02, 0.05, 0.1)" in conclusion
+    assert f"above every one of the best rates ({band})" in conclusion
     assert "the lowest loss of the near-tie" in evidence.findings[4]
     text = " ".join(evidence.findings)
     assert "seed answer" not in text and "the quiz's original answer says" in text
-    # The best rate does change with the batching and the number of steps.
+    # The best rate does change with the batching and the number of steps (three rates on one machine, two
+    # on an AVX-512 one).
     assert len({engine.sweep_summary(steps, batching).best_rate
-                for steps, batching in ((300, "Full batch"), (300, "Mini-batch"), (1000, "Mini-batch"))}) == 3
+                for steps, batching in ((300, "Full batch"), (300, "Mini-batch"), (1000, "Mini-batch"))}) >= 2
 
 
 def test_a_lone_best_rate_is_not_called_a_near_tie():

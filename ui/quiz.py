@@ -102,6 +102,8 @@ def question_page(question_id: str | None) -> None:
         _question_and_prediction(question)
         st.header("Experiment")  # outside the fragment: a slider move does not send it again
         _experiment_and_answer(question, experiment, with_answer=True)
+        if not _state(question)["revealed"]:
+            _answer(question, evidence=None)  # its heading and button, outside the fragment too
     _reset_and_neighbours(question, bank)
 
 
@@ -176,7 +178,10 @@ def _experiment_and_answer(question: Question, experiment: experiments.Experimen
         experiments.show_source(question, values)
         evidence = experiment.show(question, values)
     layout.share_link()
-    if with_answer:
+    # Once revealed, the answer follows the sliders, so it is drawn in the fragment. Before that
+    # the page draws only its heading and button, below the fragment: two elements fewer to
+    # send and redraw at every slider move.
+    if with_answer and _state(question)["revealed"]:
         _answer(question, evidence)
 
 
@@ -196,14 +201,19 @@ def _evidence(scenario: str, values: tuple[tuple[str, object], ...]) -> Evidence
     return engine.evidence(engine.run(engine.Params(**dict(values))))
 
 
-def _answer(question: Question, evidence: experiments.EvidenceOnRequest) -> None:
+def _answer(question: Question, evidence: experiments.EvidenceOnRequest | None) -> None:
+    """The answer's heading and button, and once revealed the answer (`evidence` is read only then)."""
     state = _state(question)
     st.header("Answer")
-    if st.button("Reveal answer", key=f"{question.id}:reveal", type="primary", disabled=bool(state["revealed"])):
-        state["revealed"] = True
-        st.rerun()  # the whole page: the prediction above is locked from now on
-    if state["revealed"]:
+    # A callback: the click's own run, a whole-page one, already shows the prediction locked.
+    st.button("Reveal answer", key=f"{question.id}:reveal", type="primary", disabled=bool(state["revealed"]),
+              on_click=_mark_revealed, args=(question,))
+    if state["revealed"] and evidence is not None:
         _reveal(question, state["prediction"], evidence())
+
+
+def _mark_revealed(question: Question) -> None:
+    _state(question)["revealed"] = True
 
 
 def _reset_and_neighbours(question: Question, bank: QuestionBank) -> None:

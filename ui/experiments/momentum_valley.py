@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any
 
@@ -60,9 +61,10 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     style = layout.chart_style()
     baseline_note = "" if result.has_baseline else " (this run is plain SGD)"
 
-    st.subheader("A narrow valley")
     floor, wall = engine.valley_curvatures(condition_number)
+    # A section's heading and text in one element: each element is sent and redrawn at every move.
     st.markdown(
+        "### A narrow valley\n\n"
         f"Loss f(w) = ½·({floor:.3g}·w1² + {wall:g}·w2²): the walls are {condition_number:g}× "
         f"steeper than the floor. A `tf.Variable` of shape (2,) starts at {engine.VALLEY_START} and is "
         f"trained by `tf.keras.optimizers.SGD(learning_rate={learning_rate:g}, momentum={momentum:g})`, "
@@ -92,7 +94,7 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
             layout.expected_outcome(f"{label}: the loss became non-finite at step {bad}; the run stopped there.")
 
     with_loss = layout.on_request("Show the loss curves beside the paths", key="q4-show-loss")
-    left, right = layout.chart_columns() if with_loss else (st.container(), None)
+    left, right = layout.chart_columns() if with_loss else (contextlib.nullcontext(), None)
     with left:
         path_figure = figures.valley_paths(
             result.curve, loss=lambda a, b: engine.valley_loss(a, b, condition_number),
@@ -152,8 +154,8 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
                    f"({sum(b is not None for b in comparison.first_nonfinite_step)} of "
                    f"{len(comparison.momenta)} diverged).")
 
-    st.subheader("A shallow minimum before a deeper one")
     st.markdown(
+        "### A shallow minimum before a deeper one\n\n"
         f"A 1-D weight starts on a wall at w = {engine.LANDSCAPE_START:g} and rolls right: a shallow minimum "
         f"at w ≈ {geometry.shallow_minimum:.2f} (loss {geometry.shallow_loss:.2f}), a bump at "
         f"w ≈ {geometry.bump:.2f}, a deep minimum at w ≈ {geometry.deep_minimum:.2f} "

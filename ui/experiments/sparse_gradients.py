@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any
 
@@ -65,11 +66,10 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
         f"{engine.BATCH_SIZE}: a rare weight's gradient was exactly zero in "
         f"**{result.rare_zero_gradient_share:.0%}** of them. Each optimizer trained at "
         f"{engine.GRID_SIZE} learning rates in one compiled call; the one with the lowest final loss "
-        "is shown."
+        "is shown.\n\n"  # one element with the metrics' heading below: each is redrawn at every move
+        f"**Rare-weight RMS error after {steps} steps** (started at {result.initial_rare_error:.3f}; "
+        f"the least-squares floor of this data is {result.least_squares_rare_error:.3f})"
     )
-
-    st.markdown(f"**Rare-weight RMS error after {steps} steps** (started at {result.initial_rare_error:.3f}; "
-                f"the least-squares floor of this data is {result.least_squares_rare_error:.3f})")
     columns = layout.metric_columns(len(engine.OPTIMIZERS))
     for column, row in zip(columns, result.summary.itertuples(), strict=True):
         column.metric(
@@ -83,7 +83,7 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
                                    "even at its tuned learning rate; the run stopped there.")
 
     with_loss = layout.on_request("Show the full-data loss beside", key="q3-show-loss")
-    left, right = layout.chart_columns() if with_loss else (st.container(), None)
+    left, right = layout.chart_columns() if with_loss else (contextlib.nullcontext(), None)
     with left:
         error_figure = figures.error_curves(
             result.rare_error_curves, floor=result.least_squares_rare_error, style=style,

@@ -2,12 +2,13 @@
 
 Each offers `show(question, values) -> EvidenceOnRequest` (the `Experiment`
 protocol): it draws the experiment and hands back a way to get its evidence,
-which the page asks for only where it shows the answer. `load(question)` imports it and the scenario's engine once per
-process and checks them against the question file: the engine offers the
-`scenarios.Scenario` surface, every control names a parameter of the
-engine's `Params`, and the engine accepts every value the control can
-take. A mismatch is a `QuestionFileError` naming the file and field, which
-the page shows like any broken question file.
+which the page asks for only where it shows the answer. `load(question)`
+imports it and the scenario's engine once per process and checks them
+against the question file: the engine offers the `scenarios.Scenario`
+surface, every control names a parameter of the engine's `Params`, and the
+engine accepts every value the control can take. A mismatch is a
+`QuestionFileError` naming the file and field, which the page shows like
+any broken question file.
 """
 
 from __future__ import annotations

@@ -70,6 +70,21 @@ class Control:
         assert self.kind == "log" and self.min is not None and self.max is not None
         return log_grid(self.min, self.max, self.per_decade)
 
+    def notches(self) -> tuple[float, ...]:
+        """Every value a slider offers, in order: one key press moves it one notch."""
+        assert self.kind in SLIDER_KINDS and self.min is not None and self.max is not None
+        if self.kind == "log":
+            return self.grid()
+        count = int(round((self.max - self.min) / self.step)) + 1
+        if self.kind == "int":
+            return tuple(int(self.min + k * self.step) for k in range(count))
+        return tuple(round(self.min + k * self.step, 10) for k in range(count))
+
+    def notch_index(self, value: float) -> int:
+        """The notch nearest `value`."""
+        values = self.notches()
+        return min(range(len(values)), key=lambda i: abs(values[i] - value))
+
 
 @dataclass(frozen=True)
 class Preset:

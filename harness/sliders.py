@@ -18,17 +18,11 @@ def sliders(question: Question) -> list[Control]:
 
 def grid(control: Control) -> list[float]:
     """Every value the slider can take, in order (what ArrowRight walks through)."""
-    if control.kind == "log":
-        return list(control.grid())
-    count = int(round((control.max - control.min) / control.step)) + 1
-    if control.kind == "int":
-        return [int(control.min + k * control.step) for k in range(count)]
-    return [round(control.min + k * control.step, 10) for k in range(count)]
+    return list(control.notches())
 
 
 def default_index(control: Control) -> int:
-    values = grid(control)
-    return min(range(len(values)), key=lambda i: abs(values[i] - control.default))
+    return control.notch_index(control.default)
 
 
 def room_right(control: Control) -> int:

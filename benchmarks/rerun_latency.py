@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> c.PartResult:
     # As in the tests: no background warm-up thread racing the measurement;
     # the same warm-up runs in the foreground instead, before any timing.
     os.environ["OPTIMIZER_EXPLORER_WARMUP"] = "0"
+    # Nor the slider prefetch: each move here is a configuration not computed before, and stays so.
+    os.environ["OPTIMIZER_EXPLORER_PREFETCH"] = "0"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     result = c.new_part("rerun", {"moves": args.moves, "warmup_moves": args.warmup_moves})
     if warning := c.busy_warning():

@@ -64,6 +64,8 @@ def record() -> dict[str, Any]:
 def main() -> int:
     # No background warm-up: it would record the warm-up's own calls too, in another thread.
     os.environ["OPTIMIZER_EXPLORER_WARMUP"] = "0"
+    # Nor the slider prefetch: it would record the neighbouring notches' runs.
+    os.environ["OPTIMIZER_EXPLORER_PREFETCH"] = "0"
     for scenario, path in record().items():
         print(f"{scenario}: {path.relative_to(precomputed.DIRECTORY.parent)} ({path.stat().st_size / 1e3:.0f} kB)")
     return 0

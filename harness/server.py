@@ -22,7 +22,7 @@ def free_port() -> int:
 
 def start_server(log_path: Path, script: str | Path = "app.py", *,
                  cpu: int | None = None) -> tuple[subprocess.Popen, str]:
-    """`streamlit run <script>` on a free loopback port, file watcher off, background warm-up on.
+    """`streamlit run <script>` on a free loopback port, file watcher off, warm-up and prefetch on.
 
     `script` is relative to the repository root (the app by default; the
     benchmarks' floor app is `benchmarks/floor_app.py`), run from the root
@@ -41,7 +41,7 @@ def start_server(log_path: Path, script: str | Path = "app.py", *,
          "--server.headless", "true", "--server.fileWatcherType", "none",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "OPTIMIZER_EXPLORER_WARMUP": "1"},
+        env={**os.environ, "OPTIMIZER_EXPLORER_WARMUP": "1", "OPTIMIZER_EXPLORER_PREFETCH": "1"},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + HEALTHY_WITHIN_S

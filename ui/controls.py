@@ -14,6 +14,7 @@ back together when a user returns; "Reset this question" clears them all.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import streamlit as st
@@ -122,6 +123,19 @@ def _draw(question: Question, control: Control) -> Any:
                      **default, **common)
 
 
+def _on_its_notch(control: Control, value: Any) -> Any:
+    """A float slider's value on the notch it is within rounding of.
+
+    The browser moves a slider by adding its step, so a few presses from 0.99 give
+    0.9299999999999999: the same notch, which must be the same configuration as
+    the notch's own value (the page's cache, `ui.prefetch`, recorded results).
+    """
+    if control.kind != "float" or not isinstance(value, float) or not math.isfinite(value):
+        return value
+    notch = control.notches()[control.notch_index(value)]
+    return notch if abs(notch - value) <= 1e-9 * control.step else value
+
+
 def _sync_url(question: Question, values: dict[str, Any]) -> None:
     """Make the address bar a link to exactly this configuration."""
     wanted = {
@@ -136,8 +150,13 @@ def _sync_url(question: Question, values: dict[str, Any]) -> None:
         st.query_params.from_dict(wanted)
 
 
-def draw_controls(question: Question, *, columns: int = 2) -> dict[str, Any]:
-    """Draw presets and controls; return `{engine param: safe value}`."""
+def draw_presets(question: Question) -> None:
+    """The link's warnings and the preset buttons: what a slider move leaves as it is.
+
+    Drawn outside the page's fragment where the layout allows (a preset's click
+    reruns the whole page, a slider move only the fragment): every element a slider
+    move reruns is sent and redrawn again, ~1.5-2 ms each (q4: 7 elements).
+    """
     _apply_url_on_entry(question)
     # One container, whether or not it holds warnings: what follows keeps its
     # place on the page, so the charts below are not redrawn from scratch.
@@ -156,12 +175,19 @@ def draw_controls(question: Question, *, columns: int = 2) -> dict[str, Any]:
                     args=(question, preset), key=f"{question.id}:preset:{preset.name}",
                 )
 
+
+def draw_controls(question: Question, *, columns: int = 2, presets: bool = True) -> dict[str, Any]:
+    """Draw the presets (unless drawn already: `draw_presets`) and controls; return `{engine param: safe value}`."""
+    if presets:
+        draw_presets(question)
+    else:
+        _apply_url_on_entry(question)
     values: dict[str, Any] = {}
     grid = st.columns(columns)
     for i, control in enumerate(question.controls):
         with grid[i % columns]:
             raw = _draw(question, control)
-            value, warning = url_state.clamp(control, raw)
+            value, warning = url_state.clamp(control, _on_its_notch(control, raw))
             if warning:
                 st.warning(warning, icon=":material/warning:")
         values[control.key] = value

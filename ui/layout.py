@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import streamlit as st
@@ -147,19 +147,24 @@ def metric_columns(count: int) -> list:
     return columns[:count]
 
 
-def show_code_and_download(code: str, curves, *, file_name: str, key: str) -> None:
-    """'Show code' (reproduces the chart) and the plotted curves as CSV.
+CODE_AND_DATA_LABEL = "Show code and data: reproduce this chart in plain TensorFlow, download its curves"
 
-    A switch, not an expander: an expander's content is in the page even when
-    folded, and the browser redrew the highlighted code (~500 DOM nodes; its
-    parameter block changes with the sliders) at every move. q1, one probe of 20
-    key presses: ~365 -> ~290 ms a press.
+
+def show_code_and_download(code: Callable[[], str], curves, *, file_name: str, key: str) -> None:
+    """'Show code' (reproduces the chart; `code` makes it, only when shown) and the plotted curves as CSV.
+
+    Both behind one switch, not an expander: an expander's content is in the page even
+    when folded, and the browser redrew the highlighted code (~500 DOM nodes; its
+    parameter block changes with the sliders) at every move (q1, one probe of 20 key
+    presses: ~365 -> ~290 ms a press). The download button beside the switch was one
+    element more for every slider move to send and redraw.
     """
-    if on_request("Show code: reproduce this chart in plain TensorFlow", key=f"{key}:show-code"):
-        st.caption("Self-contained: paste it into a Python file or notebook. It runs the same "
-                   "optimizer eagerly; the app runs it in an XLA-compiled loop, so the last "
-                   "digits can differ by float32 rounding.")
-        st.code(code, language="python")
+    if not on_request(CODE_AND_DATA_LABEL, key=f"{key}:show-code"):
+        return
+    st.caption("Self-contained: paste it into a Python file or notebook. It runs the same "
+               "optimizer eagerly; the app runs it in an XLA-compiled loop, so the last "
+               "digits can differ by float32 rounding.")
+    st.code(code(), language="python")  # ~3 ms to fill in (q3, py-spy): not at every slider move
     st.download_button(
         # Made on click, not on every slider move (pandas' to_csv: ~3% of the server's time).
         "Download the plotted curves (CSV)", data=lambda: curves.to_csv(index=False).encode(),

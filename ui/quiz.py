@@ -16,8 +16,8 @@ import streamlit as st
 import scenarios
 from content.questions import Question, QuestionBank, QuestionFileError, load_bank
 from scenarios.evidence import Evidence
-from ui import experiments, layout, routes, stages, url_state
-from ui.controls import current_values, draw_controls, reset_to_defaults
+from ui import experiments, layout, prefetch, routes, stages, url_state
+from ui.controls import current_values, draw_controls, draw_presets, reset_to_defaults
 
 # Verdicts are results, not failures of the app: no red error boxes.
 VERDICT_STYLE = {
@@ -100,7 +100,9 @@ def question_page(question_id: str | None) -> None:
             _answer_stage(question)
     else:
         _question_and_prediction(question)
-        st.header("Experiment")  # outside the fragment: a slider move does not send it again
+        # Outside the fragment: a slider move does not send them again.
+        st.header("Experiment")
+        draw_presets(question)
         _experiment_and_answer(question, experiment, with_answer=True)
         if not _state(question)["revealed"]:
             _answer(question, evidence=None)  # its heading and button, outside the fragment too
@@ -174,9 +176,10 @@ def _experiment_and_answer(question: Question, experiment: experiments.Experimen
                     layout.main_chart_first(main_chart):
                 evidence = experiment.show(question, values)
     else:
-        values = draw_controls(question)
+        values = draw_controls(question, presets=False)  # drawn above the fragment
         experiments.show_source(question, values)
         evidence = experiment.show(question, values)
+    prefetch.after_run(question, experiment, values)
     layout.share_link()
     # Once revealed, the answer follows the sliders, so it is drawn in the fragment. Before that
     # the page draws only its heading and button, below the fragment: two elements fewer to

@@ -24,6 +24,7 @@ from harness.browser import (
     wait_settled,
 )
 from harness.sliders import arrow_with_room, sliders, value_after
+from ui.layout import CODE_AND_DATA_LABEL
 from ui.url_state import format_value
 
 BANK = load_bank()
@@ -200,6 +201,8 @@ def test_csv_download_is_the_configuration_on_screen(page: Page, app_url: str, t
     open_app(page, f"{app_url}/{question.id}")
     key, value = _move(page, question.main_control)
     printed = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
+    # The switch is a visually hidden input: click its label, as a user does.
+    page.locator("label").filter(has=page.get_by_role("switch", name=CODE_AND_DATA_LABEL)).click()
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download the plotted curves (CSV)").click()
     download = download_info.value

@@ -32,10 +32,19 @@ def _loss(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _run_at(values: dict[str, Any]) -> engine.AdamHighLearningRateResult:
+    return run(float(values["learning_rate"]), int(values["steps"]), str(values["batching"]), int(values["seed"]))
+
+
+def prefetch(values: dict[str, Any]) -> None:
+    """The run `show` would make at `values`, into the cache (`ui.prefetch`: the slider's next notch)."""
+    _run_at(values)
+
+
 def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     learning_rate = float(values["learning_rate"])
     steps, batching, seed = int(values["steps"]), str(values["batching"]), int(values["seed"])
-    result = run(learning_rate, steps, batching, seed)
+    result = _run_at(values)
     sweep_result = sweep(steps, batching)
     style = layout.chart_style()
     this, ref = result.run, result.reference
@@ -72,7 +81,7 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
         key="q1-curve",
     )
     layout.show_code_and_download(
-        engine.reproduction_code(result.params), result.curve,
+        lambda: engine.reproduction_code(result.params), result.curve,
         file_name=f"adam_lr{learning_rate:g}_{'minibatch' if batching == 'Mini-batch' else 'fullbatch'}"
                   f"_seed{seed}_{steps}steps.csv",
         key="q1-download",

@@ -91,9 +91,18 @@ def _sweep_chart(across: engine.SeedSweep, style: charts.ChartStyle) -> None:
         f"{_data(clipped)} for {clipped.nonfinite_within(clipped.epochs)} of {total}.")
 
 
+def _run_at(values: dict[str, Any]) -> engine.NanLossResult:
+    return run(values["optimizer"], values["learning_rate"], values["data_scale"],
+               values["epochs"], values["clip"], values["seed"])
+
+
+def prefetch(values: dict[str, Any]) -> None:
+    """The run `show` would make at `values`, into the cache (`ui.prefetch`: the slider's next notch)."""
+    _run_at(values)
+
+
 def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
-    result = run(values["optimizer"], values["learning_rate"], values["data_scale"],
-                 values["epochs"], values["clip"], values["seed"])
+    result = _run_at(values)
     across = sweep()
     style = layout.chart_style()
     params = result.params
@@ -120,7 +129,7 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     layout.show_chart(loss_figure, key="q5-loss",
                       alt_text="Loss curve. " + charts.alt_text_for_curves(curve, x="epoch"))
     layout.show_code_and_download(
-        engine.reproduction_code(params), result.curve,
+        lambda: engine.reproduction_code(params), result.curve,
         file_name=(f"nan_loss_{params.optimizer}_lr{params.learning_rate:g}_scale{params.data_scale:g}"
                    f"_seed{params.seed}.csv"),
         key="q5-download",

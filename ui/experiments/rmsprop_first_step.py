@@ -24,6 +24,11 @@ def distribution() -> engine.PrintedLossDistribution:
     return engine.printed_loss_distribution()
 
 
+def prefetch(values: dict[str, Any]) -> None:
+    """The run `show` would make at `values`, into the cache (`ui.prefetch`: the slider's next notch)."""
+    run(values["seed"], values["learning_rate"], values["steps"])
+
+
 def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     result = run(values["seed"], values["learning_rate"], values["steps"])
     style = layout.chart_style()
@@ -58,7 +63,7 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
         layout.show_chart(curve_figure, alt_text="Loss curve. " + charts.alt_text_for_curves(result.curve),
                           key="q2-curve")
     layout.show_code_and_download(
-        engine.reproduction_code(result.params), result.curve,
+        lambda: engine.reproduction_code(result.params), result.curve,
         file_name=f"rmsprop_seed{values['seed']}_lr{lr:g}.csv", key="q2-download",
     )
     if result.first_nonfinite_step is not None:

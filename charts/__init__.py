@@ -1,8 +1,8 @@
 """Plotly figures as pure functions of engine results (no streamlit here).
 
 Colours are Okabe–Ito (safe for the common colour-vision deficiencies) and
-every series also differs by dash, so a chart reads in greyscale and on a
-washed-out projector.
+every series also differs by dash or, where each point is marked, by marker
+symbol, so a chart reads in greyscale and on a washed-out projector.
 
 Figures are written as plain dicts (traces, layout) and wrapped once by
 `figure()`. Building them through plotly's incremental API (`add_trace`,

@@ -7,7 +7,11 @@ Each builds plain trace and layout dicts and wraps them once with
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -64,78 +68,132 @@ def _finite_rows(*columns: np.ndarray) -> np.ndarray:
     return keep
 
 
-# A step that lies within a marker's radius of the last point drawn, on both axes of a plot
-# this many pixels wide and high, is left out: its marker would sit mostly under that one (the
-# page's plot is ~700 px wide, a phone's ~300). Each marker is an SVG element the browser builds
-# anew at every slider move, ~0.2 ms each (without markers a q4 press took ~60 ms less, one
-# probe). At the page's defaults this draws 182 of 402 points; within a pixel it drew 266.
-PLOT_PIXELS = 1000
+# A marker every `marker_interval(steps)` steps, up to this many a path, on a line through every
+# step: the markers' spacing shows how far each stretch of k steps went. Each marker is an SVG
+# element the browser builds anew at every slider move: a marker at every step that stood clear
+# of the last one (182 at the defaults, 402 steps) cost ~50 ms a move (q4 with and without
+# them, 15 key presses each: 266 and 218 ms, the floor app 136 ms).
+MARKERS_PER_PATH = 20
+
+
+def marker_interval(steps: int) -> int:
+    """Steps between two markers of a path: 1, 2 or 5 times a power of ten, for at most MARKERS_PER_PATH."""
+    scale = 1
+    while True:
+        for mantissa in (1, 2, 5):
+            if steps <= MARKERS_PER_PATH * mantissa * scale:
+                return mantissa * scale
+        scale *= 10
 
 
 def path_marker_size(style: ChartStyle) -> float:
     return 3 + style.line_width
 
 
-def hidden_share(style: ChartStyle) -> float:
-    """How close to the last point drawn, as a share of an axis's span, a step is left out."""
-    return path_marker_size(style) / 2 / PLOT_PIXELS
+# The valley's map under the paths: its shading is one small PNG that the browser stretches
+# (smoothly) over the plot, its level lines one trace of ellipses. Traced by plotly instead (a
+# heatmap and 8 contour lines), the same map was ~75 kB of every slider move's message and
+# ~70 ms of the browser's redraw (q4 with and without it, 15 key presses each: 252 and 178 ms,
+# the floor app ~100 ms); a 512 x 256 PNG with the lines drawn in, 32 kB, still cost ~35 ms.
+SHADING_PIXELS = (64, 32)  # w1 x w2
+LEVELS = 8
+SHADE_LOW, SHADE_HIGH = 255, 0x9a  # white at the minimum, #9a9a9a where the plot's loss is highest
+LEVEL_LINE_COLOUR = "#7a7a7a"
+ELLIPSE_POINTS = 73  # every 5 degrees
 
 
-def _distinct_points(w1: np.ndarray, w2: np.ndarray, w1_range: tuple[float, float],
-                     w2_range: tuple[float, float], share: float) -> np.ndarray:
-    """Which points of a path to draw: the first, the last, and each one `share` of a span from the last drawn."""
-    tolerance1 = share * (w1_range[1] - w1_range[0])
-    tolerance2 = share * (w2_range[1] - w2_range[0])
-    drawn = np.zeros(len(w1), bool)
-    last = None
-    for i, (a, b) in enumerate(zip(w1, w2, strict=True)):
-        if last is None or abs(a - w1[last]) > tolerance1 or abs(b - w2[last]) > tolerance2:
-            drawn[i], last = True, i
-    if len(drawn):
-        drawn[-1] = True
-    return drawn
+@lru_cache(maxsize=32)
+def valley_map(
+    curvatures: tuple[float, float], w1_range: tuple[float, float], w2_range: tuple[float, float],
+) -> tuple[str, list[float | None], list[float | None]]:
+    """The loss ½·(a·w1² + b·w2²) of curvatures (a, b) over the plot: its shading (a PNG data URI,
+    white to grey by sqrt(loss)) and `LEVELS` level lines (x, y of ellipses, None between them).
+
+    sqrt(loss) spaces a quadratic's ellipses evenly: the levels are evenly spaced in it, up to
+    the highest loss in the plot's corners (as the shading), so a steeper valley shows more
+    ellipses within the same plot.
+    """
+    a, b = curvatures
+
+    def root_loss(w1: np.ndarray, w2: np.ndarray) -> np.ndarray:
+        return np.sqrt(0.5 * (a * np.square(w1) + b * np.square(w2)))
+
+    width, height = SHADING_PIXELS
+    # Pixel centres; the image's first row is the top of the plot (the largest w2).
+    w1 = w1_range[0] + (np.arange(width) + 0.5) * (w1_range[1] - w1_range[0]) / width
+    w2 = w2_range[1] - (np.arange(height) + 0.5) * (w2_range[1] - w2_range[0]) / height
+    top = float(root_loss(np.array(max(map(abs, w1_range))), np.array(max(map(abs, w2_range)))))
+    grey = SHADE_LOW - (SHADE_LOW - SHADE_HIGH) * root_loss(*np.meshgrid(w1, w2)) / top
+    angle = np.linspace(0.0, 2.0 * np.pi, ELLIPSE_POINTS)
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for level in range(1, LEVELS + 1):
+        loss = (level * top / (LEVELS + 1)) ** 2  # sqrt(loss) = level * spacing
+        xs += [*np.round(np.sqrt(2 * loss / a) * np.cos(angle), 4).tolist(), None]
+        ys += [*np.round(np.sqrt(2 * loss / b) * np.sin(angle), 4).tolist(), None]
+    return png_data_uri(np.round(grey).astype(np.uint8)), xs, ys
+
+
+def png_data_uri(grey: np.ndarray) -> str:
+    """An 8-bit greyscale image (rows top to bottom) as a `data:image/png;base64,` URI."""
+    height, width = grey.shape
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    # PNG's "Sub" filter on every row (each byte minus the one on its left): a smooth shade then
+    # compresses to a third less than unfiltered.
+    grey = grey.astype(np.uint8)
+    left = np.hstack([np.zeros((height, 1), np.uint8), grey[:, :-1]])
+    rows = np.hstack([np.ones((height, 1), np.uint8), grey - left])  # uint8: modulo 256, as PNG wants
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(rows.tobytes(), 9)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def valley_paths(
     curve: pd.DataFrame,
     *,
-    loss: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    curvatures: tuple[float, float],
     w1_range: tuple[float, float],
     w2_range: tuple[float, float],
     title: str,
     style: ChartStyle = ChartStyle(),
 ) -> go.Figure:
-    """The valley shaded by its loss, with each series' path of (w1, w2), one point per step
-    (a step that would hide its marker under the last one drawn is left out: `hidden_share`)."""
-    # A shaded image, not contour lines: a filled contour of 161 x 121 points was ~400 kB of SVG
-    # paths that the browser redrew at every slider move. A heatmap is one image; "fast" makes
-    # it 81 x 61 pixels that the browser scales ("best" made a ~150 kB image of the plot's size).
-    w1 = np.linspace(*w1_range, 81)
-    w2 = np.linspace(*w2_range, 61)
-    grid1, grid2 = np.meshgrid(w1, w2)
-    # sqrt(loss) spaces a quadratic's ellipses evenly.
-    z = np.sqrt(loss(grid1, grid2))
-    traces: list[Trace] = [{
-        "type": "heatmap", "x": w1, "y": w2, "z": z, "showscale": False, "zsmooth": "fast",
-        "hoverinfo": "skip", "colorscale": [[0, "#ffffff"], [1, "#9a9a9a"]], "name": "loss",
-    }, {
-        # A few level lines over it, on a coarser grid: the ellipses' shape at a glance.
-        "type": "contour", "x": w1[::2], "y": w2[::2], "z": z[::2, ::2], "showscale": False, "ncontours": 8,
-        "hoverinfo": "skip", "contours": {"coloring": "none"}, "line": {"color": "#7a7a7a", "width": 1},
-        "name": "loss levels", "showlegend": False,
+    """Each series' path of (w1, w2) through every step, with a marker every `marker_interval` steps,
+    over the valley's map (`valley_map`)."""
+    shading, level_x, level_y = valley_map(tuple(map(float, curvatures)), w1_range, w2_range)
+    images = [{
+        "source": shading, "xref": "x", "yref": "y", "x": w1_range[0], "y": w2_range[1],
+        "sizex": w1_range[1] - w1_range[0], "sizey": w2_range[1] - w2_range[0],
+        "sizing": "stretch", "layer": "below",
     }]
+    traces: list[Trace] = [{
+        "type": "scatter", "x": level_x, "y": level_y, "mode": "lines", "name": "loss levels",
+        "showlegend": False, "hoverinfo": "skip", "line": {"color": LEVEL_LINE_COLOUR, "width": 1},
+    }]
+    every = marker_interval(int(curve["step"].max()))
     for i, (name, group) in enumerate(curve.groupby("series", sort=False)):
-        keep = _finite_rows(group["w1"], group["w2"])
-        keep[keep] = _distinct_points(group["w1"].to_numpy()[keep], group["w2"].to_numpy()[keep],
-                                      w1_range, w2_range, hidden_share(style))
-        colour = OKABE_ITO[i % len(OKABE_ITO)]
-        traces.append({
-            "type": "scatter", "x": group["w1"].to_numpy()[keep], "y": group["w2"].to_numpy()[keep],
-            "name": str(name), "mode": "lines+markers", "customdata": group["step"].to_numpy()[keep],
-            "hovertemplate": "step %{customdata}: w1 %{x:.3f}, w2 %{y:.3f}<extra>" + str(name) + "</extra>",
-            "line": {"color": colour, "dash": DASHES[i % len(DASHES)], "width": style.line_width},
-            "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": path_marker_size(style), "color": colour},
-        })
+        finite = group[_finite_rows(group["w1"], group["w2"])]
+        marked = finite[finite["step"] % every == 0]
+        colour, symbol, label = OKABE_ITO[i % len(OKABE_ITO)], MARKERS[i % len(MARKERS)], str(name)
+        # Solid lines: the paths differ by colour and marker symbol already, and a dashed path
+        # makes plotly measure the whole path to lay out its dashes.
+        line = {"color": colour, "width": style.line_width}
+        marker = {"symbol": symbol, "size": path_marker_size(style), "color": colour}
+        traces += [{
+            "type": "scatter", "x": finite["w1"].to_numpy(), "y": finite["w2"].to_numpy(), "name": label,
+            "legendgroup": label, "showlegend": False, "mode": "lines", "line": line,
+            "customdata": finite["step"].to_numpy(),
+            "hovertemplate": "step %{customdata}: w1 %{x:.3f}, w2 %{y:.3f}<extra>" + label + "</extra>",
+        }, {
+            "type": "scatter", "x": marked["w1"].to_numpy(), "y": marked["w2"].to_numpy(), "name": label,
+            "legendgroup": label, "showlegend": False, "mode": "markers", "marker": marker, "hoverinfo": "skip",
+        }, {
+            # The legend's entry, line and marker together; it draws nothing on the plot.
+            "type": "scatter", "x": [None], "y": [None], "name": label, "legendgroup": label,
+            "mode": "lines+markers", "line": line, "marker": marker, "hoverinfo": "skip",
+        }]
     start = curve.iloc[0]
     traces.append({
         "type": "scatter", "x": [start["w1"]], "y": [start["w2"]], "mode": "markers+text", "text": ["start"],
@@ -155,7 +213,7 @@ def valley_paths(
                          hovermode="closest",
                          xaxis=axis_ticks(Scale(False, *w1_range), style.max_x_ticks),
                          yaxis=axis_ticks(Scale(False, *w2_range), style.max_ticks),
-                         annotations=[minimum, *_overflow_note(curve, style)])
+                         annotations=[minimum, *_overflow_note(curve, style)], images=images)
     return figure(traces, layout)
 
 

@@ -306,7 +306,7 @@ def builders() -> Iterator[tuple[str, Builder]]:
     # Engine runs only when a figure is built (cached): collecting the tests trains nothing.
     for case, o in Q4_CASES.items():
         yield f"q4 valley {case}", lambda s, o=o: q4_charts.valley_paths(
-            q4_run(**o).curve, loss=lambda a, b, o=o: mv.valley_loss(a, b, q4_run(**o).params.condition_number),
+            q4_run(**o).curve, curvatures=mv.valley_curvatures(q4_run(**o).params.condition_number),
             w1_range=(-5.0, 5.0), w2_range=(-1.6, 1.6), title="Paths in the valley, 200 steps", style=s)
         yield f"q4 loss {case}", lambda s, o=o: charts.loss_curves(
             q4_run(**o).curve, title=f"Loss, learning rate {q4_run(**o).params.learning_rate:g}, condition number "
@@ -404,6 +404,21 @@ def test_every_figure_is_valid_plotly(built):
         go.Figure(fig.to_dict())  # raises on an unknown or invalid property
 
 
+def test_series_differ_by_more_than_colour(built):
+    """Greyscale and a washed-out projector: each named line differs from the others by dash or marker symbol."""
+    for style_name, (fig, _) in built.items():
+        looks: dict[str, tuple[str, str | None]] = {}
+        for trace in fig.to_dict()["data"]:
+            mode = trace.get("mode", "")
+            if trace.get("type") != "scatter" or "lines" not in mode or trace.get("showlegend") is False:
+                continue
+            symbol = (trace.get("marker") or {}).get("symbol", "circle") if "markers" in mode else None
+            look = ((trace.get("line") or {}).get("dash", "solid"),
+                    tuple(symbol) if isinstance(symbol, list) else symbol)
+            looks.setdefault(trace["name"], look)
+        assert len(set(looks.values())) == len(looks), (style_name, looks)
+
+
 def test_no_axis_shows_more_than_ten_tick_labels(built):
     for style_name, (fig, layout) in built.items():
         for name, axis in axes_of(layout):
@@ -482,6 +497,42 @@ def test_q5_loss_and_weights_say_where_they_stop():
     assert _annotation_texts(BUILDERS["q5 loss diverge=False"](ChartStyle())) == []
 
 
+@pytest.mark.parametrize("condition_number", [1, 50, 1000])
+def test_valley_map_is_the_loss_shaded_with_its_level_lines(condition_number):
+    """The shading decoded with Pillow (not the code that wrote it); the level lines checked with the engine."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from scenarios import momentum_valley as mv
+
+    w1_range, w2_range = (-5.0, 5.0), (-1.6, 1.6)
+    shading, xs, ys = q4_charts.valley_map(tuple(mv.valley_curvatures(condition_number)), w1_range, w2_range)
+    assert shading.startswith("data:image/png;base64,") and len(shading) < 4_000
+    image = np.asarray(Image.open(io.BytesIO(base64.b64decode(shading.split(",", 1)[1]))).convert("L"), float)
+    height, width = image.shape
+    assert (width, height) == q4_charts.SHADING_PIXELS
+    assert image[height // 2, width // 2] > 250, "the minimum (0, 0) is white"
+    assert image[0, 0] < 165 and image[-1, -1] < 165, "the corners, highest in loss, are grey"
+    assert (np.diff(image[height // 2, width // 2:]) <= 0).all(), "darker away from the minimum"
+
+    # The level lines: ellipses on each of which the engine's loss is one value, evenly spaced in sqrt(loss).
+    ellipses: list[list[tuple[float, float]]] = [[]]
+    for x, y in zip(xs, ys, strict=True):
+        if x is None:
+            ellipses.append([])
+        else:
+            ellipses[-1].append((x, y))
+    levels = []
+    for points in (np.array(e) for e in ellipses if e):
+        root = np.sqrt(mv.valley_loss(points[:, 0], points[:, 1], condition_number))
+        assert root.max() - root.min() < 1e-3 * root.max()
+        levels.append(root.mean())
+    assert len(levels) == q4_charts.LEVELS
+    assert np.allclose(np.diff(levels), levels[0], rtol=1e-3)
+
+
 def test_momentum_099_spreads_the_landmark_labels():
     fig = BUILDERS["q4 position momentum 0.99"](ChartStyle())
     layout = fig.to_dict()["layout"]
@@ -532,30 +583,26 @@ def test_scale_round_trips():
 
 
 @pytest.mark.parametrize("momentum", [0.9, 0.99])
-def test_valley_paths_leave_out_only_steps_hidden_under_the_last_marker(momentum):
-    w1_range, w2_range = (-5.0, 5.0), (-1.6, 1.6)  # the page's
-    """A path draws every step that moved it a marker's radius (on a 1,000-pixel plot) from the last one drawn."""
+def test_valley_paths_draw_every_step_and_a_marker_every_few(momentum):
+    """Each path's line goes through every step; its markers sit on every `marker_interval`-th step."""
     result = q4_run(momentum=momentum)
-    paths = [t for t in q4_charts.valley_paths(result.curve, loss=lambda a, b: a * 0, w1_range=w1_range,
-                                               w2_range=w2_range, title="t").data
-             if t.type == "scatter" and t.showlegend is not False]
-    share = q4_charts.hidden_share(ChartStyle())
-    tolerance = np.array([share * (high - low) for low, high in (w1_range, w2_range)])
-    drawn_total = 0
-    for path, (_, group) in zip(paths, result.curve.groupby("series", sort=False), strict=True):
-        steps = group["step"].to_numpy()
-        drawn = list(path.customdata)
-        assert drawn[0] == steps[0] and drawn[-1] == steps[-1]
-        points = group[["w1", "w2"]].to_numpy()
-        last = 0
-        for step in steps[1:]:
-            if step in drawn:
-                last = step
-            else:
-                assert (np.abs(points[step] - points[last]) <= tolerance).all(), f"{path.name}: step {step} left out"
-        drawn_total += len(drawn)
-    if momentum == 0.9:
-        assert drawn_total < len(result.curve), "the default paths have steps within a pixel: some are left out"
+    data = q4_charts.valley_paths(result.curve, curvatures=(1.2, 60.0), w1_range=(-5.0, 5.0),
+                                  w2_range=(-1.6, 1.6), title="t").data
+    every = q4_charts.marker_interval(result.params.steps)
+    assert every == 10 and result.params.steps == 200
+    for name, group in result.curve.groupby("series", sort=False):
+        line, markers, legend = [t for t in data if t.name == name]
+        assert line.mode == "lines" and list(line.customdata) == list(group["step"])
+        assert np.allclose(line.x, group["w1"]) and np.allclose(line.y, group["w2"])
+        marked = group[group["step"] % every == 0]
+        assert markers.mode == "markers" and np.allclose(markers.x, marked["w1"]) and len(markers.x) == 21
+        assert legend.showlegend is not False and legend.mode == "lines+markers"
+        assert legend.marker.symbol == markers.marker.symbol and legend.line.color == line.line.color
+
+
+def test_marker_interval_keeps_each_path_to_twenty_markers():
+    assert [q4_charts.marker_interval(s) for s in (10, 20, 21, 40, 100, 200, 300, 1000, 5000)] == \
+        [1, 1, 2, 2, 5, 10, 20, 50, 500]
 
 
 @pytest.mark.parametrize("projector", [False, True])

@@ -49,15 +49,22 @@ def _steps_text(steps: int | None, limit: int, nonfinite_step: int | None = None
     return str(steps) if steps is not None else f"> {limit}"
 
 
+def _run_at(values: dict[str, Any]) -> engine.MomentumValleyResult:
+    return run(float(values["momentum"]), float(values["learning_rate"]), float(values["condition_number"]),
+               int(values["steps"]))
+
+
+def prefetch(values: dict[str, Any]) -> None:
+    """The run `show` would make at `values`, into the cache (`ui.prefetch`: the slider's next notch)."""
+    _run_at(values)
+
+
 def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     momentum = float(values["momentum"])
     learning_rate = float(values["learning_rate"])
     condition_number = float(values["condition_number"])
     steps = int(values["steps"])
-    result = run(momentum, learning_rate, condition_number, steps)
-    comparison = sweep(learning_rate, condition_number)
-    basin_map = basins()
-    geometry = engine.landscape_geometry()
+    result = _run_at(values)
     style = layout.chart_style()
     baseline_note = "" if result.has_baseline else " (this run is plain SGD)"
 
@@ -97,9 +104,10 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     left, right = layout.chart_columns() if with_loss else (contextlib.nullcontext(), None)
     with left:
         path_figure = figures.valley_paths(
-            result.curve, loss=lambda a, b: engine.valley_loss(a, b, condition_number),
+            result.curve, curvatures=engine.valley_curvatures(condition_number),
             w1_range=VALLEY_W1_RANGE, w2_range=VALLEY_W2_RANGE,
-            title=f"Paths in the valley, {steps} steps", style=style,
+            title=f"Paths in the valley, {steps} steps (a marker every {figures.marker_interval(steps)})",
+            style=style,
         )
         ends = "; ".join(
             f"{name} ends at ({group['w1'].iloc[-1]:.3g}, {group['w2'].iloc[-1]:.3g})"
@@ -119,10 +127,19 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
             layout.show_chart(loss_figure, key="q4-valley-loss",
                               alt_text="Loss curves. " + charts.alt_text_for_curves(result.curve))
     layout.show_code_and_download(
-        engine.reproduction_code(result.params), result.curve,
+        lambda: engine.reproduction_code(result.params), result.curve,
         file_name=f"momentum{momentum:g}_lr{learning_rate:g}_condition{condition_number:g}_{steps}steps.csv",
         key="q4-download",
     )
+
+    # The answer's findings quote both sections below; drawing them is the student's choice. Each
+    # element a slider move reruns is sent and redrawn again (~1.5-2 ms each): these were 9.
+    if not layout.more_from_the_experiment("which momentum converges fastest, and a shallow minimum before "
+                                           "a deeper one", key="q4-more"):
+        return functools.partial(engine.evidence, result)
+    comparison = sweep(learning_rate, condition_number)
+    basin_map = basins()
+    geometry = engine.landscape_geometry()
 
     st.subheader("Which momentum converges fastest?")
     fastest = comparison.fastest()

@@ -2,7 +2,9 @@
 
 Each offers `show(question, values) -> EvidenceOnRequest` (the `Experiment`
 protocol): it draws the experiment and hands back a way to get its evidence,
-which the page asks for only where it shows the answer. `load(question)`
+which the page asks for only where it shows the answer. Each may also offer
+`prefetch(values)`: the cached runs `show` makes, without drawing, which
+`ui.prefetch` calls for the slider's next notch. `load(question)`
 imports it and the scenario's engine once per process and checks them
 against the question file: the engine offers the `scenarios.Scenario`
 surface, every control names a parameter of the engine's `Params`, and the

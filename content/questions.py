@@ -9,6 +9,7 @@ home page loads without numpy.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import os
@@ -72,18 +73,26 @@ class Control:
 
     def notches(self) -> tuple[float, ...]:
         """Every value a slider offers, in order: one key press moves it one notch."""
-        assert self.kind in SLIDER_KINDS and self.min is not None and self.max is not None
-        if self.kind == "log":
-            return self.grid()
-        count = int(round((self.max - self.min) / self.step)) + 1
-        if self.kind == "int":
-            return tuple(int(self.min + k * self.step) for k in range(count))
-        return tuple(round(self.min + k * self.step, 10) for k in range(count))
+        return _notches(self)
 
     def notch_index(self, value: float) -> int:
-        """The notch nearest `value`."""
-        values = self.notches()
-        return min(range(len(values)), key=lambda i: abs(values[i] - value))
+        """The notch nearest `value` (a page run asks: no walk over q2's 10,000 seeds)."""
+        if self.kind == "log":
+            values = self.notches()
+            return min(range(len(values)), key=lambda i: abs(values[i] - value))
+        last = int(round((self.max - self.min) / self.step))
+        return min(max(int(round((value - self.min) / self.step)), 0), last)
+
+
+@functools.lru_cache(maxsize=256)
+def _notches(control: Control) -> tuple[float, ...]:
+    assert control.kind in SLIDER_KINDS and control.min is not None and control.max is not None
+    if control.kind == "log":
+        return control.grid()
+    count = int(round((control.max - control.min) / control.step)) + 1
+    if control.kind == "int":
+        return tuple(int(control.min + k * control.step) for k in range(count))
+    return tuple(round(control.min + k * control.step, 10) for k in range(count))
 
 
 @dataclass(frozen=True)

@@ -146,3 +146,16 @@ def test_charts_sit_side_by_side_except_on_a_projector(projector):
     halves = [column for column in at.columns if abs(column.proto.weight - 0.5) < 1e-6]
     in_pairs = sum(len(column.get("plotly_chart")) for column in halves)
     assert in_pairs == (0 if projector else 4)
+
+
+def test_q3_names_only_the_tuned_runs_that_stopped():
+    """One stopped run makes pandas hold the column as floats: the others are NaN, not "step nan"."""
+    import pandas as pd
+
+    from ui.experiments.sparse_gradients import stopped_runs
+
+    rows = pd.DataFrame([{"label": "SGD", "first_nonfinite_step": None},
+                         {"label": "Adam", "first_nonfinite_step": 12}]).to_dict("records")
+    assert stopped_runs(rows) == [("Adam", 12)]
+    none_stopped = pd.DataFrame([{"label": "SGD", "first_nonfinite_step": None}]).to_dict("records")
+    assert stopped_runs(none_stopped) == []

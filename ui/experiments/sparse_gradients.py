@@ -62,6 +62,14 @@ def prefetch(values: dict[str, Any]) -> None:
     _run_at(values)
 
 
+def stopped_runs(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """(label, step) of each tuned run whose loss became non-finite, from the summary's records.
+
+    pandas holds the column as floats once one run stopped: NaN, not None, where the others did not.
+    """
+    return [(row["label"], int(row["first_nonfinite_step"])) for row in rows if pd.notna(row["first_nonfinite_step"])]
+
+
 def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
     sparsity, steps, seed = float(values["sparsity"]), int(values["steps"]), int(values["seed"])
     result = _run_at(values)
@@ -88,11 +96,9 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
             help=f"Tuned learning rate {row['learning_rate']:g} (final loss {row['final_loss']:.4g}). "
                  f"Common-weight error {row['common_error']:.3f}.",
         )
-    for row in rows:
-        if row["first_nonfinite_step"] is not None:
-            layout.expected_outcome(f"{row['label']}: the loss became non-finite at step "
-                                   f"{row['first_nonfinite_step']} even at its tuned learning rate; "
-                                   "the run stopped there.")
+    for label, step in stopped_runs(rows):
+        layout.expected_outcome(f"{label}: the loss became non-finite at step {step} even at its tuned "
+                               "learning rate; the run stopped there.")
 
     with_loss = layout.on_request("Show the full-data loss beside", key="q3-show-loss")
     left, right = layout.chart_columns() if with_loss else (contextlib.nullcontext(), None)

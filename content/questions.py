@@ -80,8 +80,7 @@ class Control:
         if self.kind == "log":
             values = self.notches()
             return min(range(len(values)), key=lambda i: abs(values[i] - value))
-        last = int(round((self.max - self.min) / self.step))
-        return min(max(int(round((value - self.min) / self.step)), 0), last)
+        return min(max(int(round((value - self.min) / self.step)), 0), len(self.notches()) - 1)
 
 
 @functools.lru_cache(maxsize=256)

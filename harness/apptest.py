@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from harness.server import ROOT
+from ui import chart_in_place
 from ui.url_state import PROJECTOR_KEY
 
 APP = str(ROOT / "app.py")
@@ -47,9 +48,20 @@ def errors(at: AppTest) -> list[str]:
     return [str(e.value) for e in at.exception]
 
 
+def charts(node) -> list:
+    """The plotly charts drawn under `node` (an AppTest or one of its blocks), in page order.
+
+    The app's charts are `ui.chart_in_place` components; `st.plotly_chart` is its fallback.
+    """
+    drawn = [element for element in node.get("bidi_component")
+             if element.proto.component_name.endswith(chart_in_place.COMPONENT_NAME)]
+    return drawn + list(node.get("plotly_chart"))
+
+
 def plotly_data(at: AppTest) -> list[str]:
     """The JSON spec of every plotly chart on the page (to see a redraw)."""
-    return [element.proto.spec for element in at.get("plotly_chart")]
+    return [chart_in_place.figure_of(element.proto.json) if element.type == "bidi_component"
+            else element.proto.spec for element in charts(at)]
 
 
 def switch_everything_on(at: AppTest) -> AppTest:

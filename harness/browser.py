@@ -48,11 +48,16 @@ CHARTS_SIGNATURE_JS = """
 #   and removes the old ones as it ends.
 # A test that read the page too early held a chart that was about to leave
 # the DOM (CI: "Element is not attached to the DOM").
+# - a chart updated in place (ui/chart_in_place.py) is an empty component
+#   until plotly.js has loaded and drawn it: no chart element yet to wait for.
 SETTLED_JS = f"""
 () => document.querySelector('{IDLE}') !== null
       && document.querySelector('[data-stale="true"]') === null
       && document.querySelector('[data-testid="stSkeleton"]') === null
       && Array.from(document.querySelectorAll('.js-plotly-plot')).every(el => el._fullData)
+      && Array.from(document.querySelectorAll('[data-testid^="stBidiComponent"]')).every(el => {{
+             const chart = el.querySelector('.chart-in-place');
+             return chart !== null && chart._fullData !== undefined; }})
 """
 # Settled, with at least one chart drawn: what the charts show now is final.
 CHARTS_SETTLED_JS = f"() => ({SETTLED_JS})() && ({CHARTS_SIGNATURE_JS})().length > 0"

@@ -39,7 +39,7 @@ def configurations(question: Question) -> list[tuple[dict[str, Any], dict[str, s
 def record() -> dict[str, Any]:
     """Open every configuration's page once; write one file per scenario. Returns {scenario: path}."""
     # Imported here: the harness module must stay cheap for the tests that only read `configurations`.
-    from harness.apptest import errors, run_app
+    from harness.apptest import charts, errors, run_app
 
     bank = load_bank()
     if bank.errors:
@@ -49,7 +49,7 @@ def record() -> dict[str, Any]:
         for question in bank.questions:
             for values, query in configurations(question):
                 at = run_app(question.id, query)
-                if errors(at) or not at.get("plotly_chart"):
+                if errors(at) or not charts(at):
                     raise SystemExit(f"{question.id} {query or 'defaults'} did not draw: {errors(at)}")
                 # The page asks for its evidence only once the answer is revealed: ask for it here
                 # too, so that the runs it reads (controls, sweeps) are recorded with the page's.

@@ -12,9 +12,9 @@ import sys
 from streamlit.testing.v1 import AppTest
 
 from content.questions import load_bank
-from harness.apptest import clear_caches, errors, plotly_data, run_app, show_page, switch_everything_on
+from harness.apptest import charts, clear_caches, errors, plotly_data, run_app, show_page, switch_everything_on
 
-__all__ = ["QUESTION_IDS", "clear_caches", "errors", "open_page", "plotly_data", "show_page",
+__all__ = ["QUESTION_IDS", "charts", "clear_caches", "errors", "open_page", "plotly_data", "show_page",
            "switch_everything_on"]
 
 # Every question of the bank, in order: the tests iterate these, never a list of their own.

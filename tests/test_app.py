@@ -11,6 +11,7 @@ from content.questions import load_bank
 from scenarios import rmsprop_first_step as engine
 from tests.apptest_helpers import (
     QUESTION_IDS,
+    charts,
     clear_caches,
     errors,
     open_page,
@@ -144,7 +145,7 @@ def test_charts_sit_side_by_side_except_on_a_projector(projector):
     assert errors(at) == []
     # Side by side: a chart in one of two equal columns (weight 0.5).
     halves = [column for column in at.columns if abs(column.proto.weight - 0.5) < 1e-6]
-    in_pairs = sum(len(column.get("plotly_chart")) for column in halves)
+    in_pairs = sum(len(charts(column)) for column in halves)
     assert in_pairs == (0 if projector else 4)
 
 

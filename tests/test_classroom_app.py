@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from apptest_helpers import errors, open_page
+from apptest_helpers import charts, errors, open_page
 from streamlit.testing.v1 import AppTest
 
 from classroom import ClassStore, StoreUnavailable, config
@@ -99,7 +99,7 @@ def test_teacher_flow(class_db: ClassStore):
     assert class_db.state(code).phase == "revealed"
     page = _texts(teacher)
     assert "Best supported answer" in page and "Verdict:" in page
-    assert teacher.get("plotly_chart"), "the live experiment is drawn after the reveal"
+    assert charts(teacher), "the live experiment is drawn after the reveal"
 
     _buttons(teacher)["Vote again"].click().run()
     assert class_db.state(code).round == 2

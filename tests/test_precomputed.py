@@ -110,11 +110,11 @@ def test_pages_at_recorded_settings_draw_without_tensorflow():
         os.environ["OPTIMIZER_EXPLORER_WARMUP"] = "0"
         from scenarios import precomputed
         precomputed.replay(True)
-        from harness.apptest import errors, run_app
+        from harness.apptest import charts, errors, run_app
         report = []
         for page, query in {pages!r}:
             at = run_app(page, query)
-            report.append([page, query, errors(at), len(at.get("plotly_chart")),
+            report.append([page, query, errors(at), len(charts(at)),
                            any("recorded ahead of time" in c.value for c in at.caption),
                            "tensorflow" in sys.modules])
         print("REPORT " + json.dumps(report))

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import streamlit as st
 
 from charts import ChartStyle
-from ui import url_state
+from ui import chart_in_place, url_state
 
 PROJECTOR_KEY = url_state.PROJECTOR_KEY
 # A bad `?projector=` value: shown on the page it was opened on.
@@ -216,5 +216,5 @@ def show_chart(figure, *, alt_text: str, key: str) -> None:
         # No toolbar: its eight buttons were eight tab stops per chart (45 Tab
         # presses to reach the second chart); the curves download as CSV below.
         # theme=None: the charts carry the theme's look themselves (`ChartStyle.template`).
-        st.plotly_chart(figure, key=key, config={"displayModeBar": False}, theme=None)
+        chart_in_place.draw(figure, key=key, config={"displayModeBar": False})
         st.caption(alt_text)

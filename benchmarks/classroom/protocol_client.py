@@ -31,6 +31,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from benchmarks.classroom.plan import Walker
 from benchmarks.classroom.records import Move, Run, StudentRecord
+from ui.chart_in_place import COMPONENT_NAME as CHART_COMPONENT
 
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
@@ -201,6 +202,8 @@ class ProtocolClient:
                 body = getattr(element, element_kind)
                 if element_kind == "plotly_chart":
                     charts.append(hash(body.spec))
+                elif element_kind == "bidi_component" and body.component_name.endswith(CHART_COMPONENT):
+                    charts.append(hash(body.json))  # ui/chart_in_place.py: the figure is in its data
                 elif element_kind == "exception":
                     exceptions.append(f"{body.type}: {body.message}")
                 elif element_kind in ("slider", "radio", "checkbox"):

@@ -86,10 +86,15 @@ def test_question_page(page: Page, app_url: str, screenshots_dir, question: Ques
     open_app(page, f"{app_url}/{question.id}")
     assert exceptions(page) == []
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    page.wait_for_function(CHARTS_SETTLED_JS)
+    # Marked on the chart's element: a chart updated in place keeps it (ui/chart_in_place.py).
+    page.evaluate("document.querySelector('.js-plotly-plot').dataset.beforeTheMove = 'yes'")
 
     key, value = _move(page, question.main_control)
     assert exceptions(page) == []
     assert _link_values(page.url)[key] == value
+    assert page.evaluate("document.querySelector('.js-plotly-plot').dataset.beforeTheMove") == "yes", \
+        "the slider move drew a new chart instead of updating the one on the page"
 
     page.get_by_text("Show hint").click()
     for paragraph in _paragraphs(question.hint):

@@ -1,0 +1,51 @@
+// A plotly chart that stays on the page from one rerun to the next and is
+// updated in place (Plotly.react) when its figure changes. Streamlit calls
+// this function again with the new `data` each time; `parentElement` is the
+// same element every time, so the chart's <div> and its SVG are kept.
+
+let plotlyLoaded = null;
+
+// plotly.js from the app's static folder (ui/chart_in_place.py puts it there),
+// loaded once per browser tab as a classic script: it defines window.Plotly.
+function loadPlotly(source) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (plotlyLoaded === null) {
+    plotlyLoaded = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = source;
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly in " + source)));
+      script.onerror = () => {
+        plotlyLoaded = null; // the next draw tries again
+        reject(new Error("could not load " + source));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyLoaded;
+}
+
+export default function ({ parentElement, data }) {
+  let chart = parentElement.querySelector(".chart-in-place");
+  if (chart === null) {
+    chart = document.createElement("div");
+    chart.className = "chart-in-place";
+    parentElement.appendChild(chart);
+  }
+  const figure = JSON.parse(data.figure);
+  // Each draw waits for the one before, so the figure sent last is the one shown.
+  chart.drawn = (chart.drawn || Promise.resolve())
+    .then(() => loadPlotly(data.plotly_source))
+    .then((Plotly) => {
+      chart.querySelector(".chart-in-place-error")?.remove();
+      return Plotly.react(chart, figure.data, figure.layout, data.config);
+    })
+    .catch((error) => {
+      if (chart.querySelector(".chart-in-place-error") === null) {
+        const message = document.createElement("p");
+        message.className = "chart-in-place-error";
+        message.setAttribute("role", "alert");
+        message.textContent = "This chart could not be drawn (" + error.message + "). Reload the page to try again.";
+        chart.appendChild(message);
+      }
+    });
+}

@@ -1,0 +1,87 @@
+"""Plotly charts that a slider move updates in place instead of drawing anew.
+
+`st.plotly_chart` in Streamlit 1.67 gives each chart an element id that
+hashes its figure, and its browser side reads the figure only when the
+chart is mounted: every new figure is a new chart, so each slider move threw
+away the page's charts and drew them from nothing (`Plotly.newPlot`, new
+SVG). Here a chart is a custom component (`st.components.v2`) whose identity
+is its key alone: Streamlit keeps it mounted and hands it each new figure,
+and `chart_in_place.js` calls `Plotly.react`, which redraws only what
+changed. Measured with `python -m benchmarks.browser_latency` (README,
+Performance): q4's key press → redrawn went from 1.67-1.85× the floor app's
+to about 1.55×, and the browser's plotly time from ~80 to ~28 ms a press.
+
+plotly.js comes from the installed plotly package (the version that wrote
+the figure's JSON), served by Streamlit's static file serving
+(`server.enableStaticServing`, `.streamlit/config.toml`) from `static/`
+beside `app.py`, where `serve_plotly_js` copies it (git-ignored). Where it
+cannot (a read-only folder), charts fall back to `st.plotly_chart`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import plotly
+import plotly.io
+import streamlit as st
+
+log = logging.getLogger(__name__)
+
+COMPONENT_NAME = "chart_in_place"
+_JS = Path(__file__).with_name("chart_in_place.js")
+_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+STATIC_PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / "plotly.min.js"
+# Relative to the page's address, so that it also works under a `server.baseUrlPath`
+# (every page is one level below the app's root).
+PLOTLY_JS_URL = "app/static/plotly.min.js"
+
+
+@functools.cache
+def serve_plotly_js() -> bool:
+    """Put the installed plotly.js where Streamlit serves static files; False where that failed.
+
+    Written to a temporary file and renamed, so that servers started side by side
+    (the tests start several) never serve a half-written file.
+    """
+    try:
+        if STATIC_PLOTLY_JS.exists() and STATIC_PLOTLY_JS.read_bytes() == _PLOTLY_JS.read_bytes():
+            return True
+        STATIC_PLOTLY_JS.parent.mkdir(exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=STATIC_PLOTLY_JS.parent, suffix=".part")
+        with os.fdopen(handle, "wb") as file:
+            file.write(_PLOTLY_JS.read_bytes())
+        os.replace(temporary, STATIC_PLOTLY_JS)
+        return True
+    except OSError as error:
+        log.warning("charts are drawn anew at every move: could not serve plotly.js from %s (%s)",
+                    STATIC_PLOTLY_JS, error)
+        return False
+
+
+@functools.cache
+def _component() -> Any:
+    return st.components.v2.component(COMPONENT_NAME, js=_JS.read_text(), isolate_styles=False)
+
+
+def draw(figure: Any, *, key: str, config: dict[str, Any]) -> None:
+    """Draw `figure`; a later run that draws the same `key` updates this chart in place."""
+    if not serve_plotly_js():
+        st.plotly_chart(figure, key=key, config=config, theme=None)
+        return
+    _component()(
+        data={"figure": plotly.io.to_json(figure, validate=False),
+              "config": {**config, "responsive": True}, "plotly_source": PLOTLY_JS_URL},
+        key=key,
+    )
+
+
+def figure_of(data_json: str) -> str:
+    """The figure JSON inside a drawn chart's data (the element's JSON payload); for tests."""
+    return json.loads(data_json)["figure"]

@@ -6,6 +6,7 @@ tests/e2e/test_browser.py::test_question_page.
 
 from __future__ import annotations
 
+import gzip
 import logging
 
 from harness.sliders import arrow_with_room, value_after
@@ -29,10 +30,12 @@ def test_a_slider_move_keeps_the_charts_and_changes_their_figures():
     assert plotly_data(at) != before
 
 
-def test_plotly_js_is_served_as_the_installed_plotly_wrote_it():
+def test_plotly_js_is_served_as_the_installed_plotly_wrote_it_plain_and_gzipped():
     assert chart_in_place.serve_plotly_js()
     installed = chart_in_place._PLOTLY_JS.read_bytes()
-    assert chart_in_place.STATIC_PLOTLY_JS.read_bytes() == installed
+    served = chart_in_place.STATIC_PLOTLY_JS
+    assert served.read_bytes() == installed
+    assert gzip.decompress(served.with_name(served.name + ".gz").read_bytes()) == installed
 
 
 def test_without_a_place_to_serve_plotly_js_charts_fall_back_to_streamlits_own(monkeypatch, caplog):

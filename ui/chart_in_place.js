@@ -5,21 +5,32 @@
 
 let plotlyLoaded = null;
 
+// The gzipped copy, unpacked here: Streamlit would gzip the plain file anew for
+// every visitor (~170 ms of the server's CPU, on a cold start too), and it
+// sends a .gz file as it is. The plain file where the browser cannot unpack.
+async function scriptAddress(source) {
+  if (typeof DecompressionStream !== "function") return source;
+  const response = await fetch(source + ".gz");
+  if (!response.ok) return source;
+  const code = await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).blob();
+  return URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+}
+
 // plotly.js from the app's static folder (ui/chart_in_place.py puts it there),
 // loaded once per browser tab as a classic script: it defines window.Plotly.
 function loadPlotly(source) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (plotlyLoaded === null) {
-    plotlyLoaded = new Promise((resolve, reject) => {
+    plotlyLoaded = scriptAddress(source).catch(() => source).then((address) => new Promise((resolve, reject) => {
       const script = document.createElement("script");
-      script.src = source;
+      script.src = address;
       script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly in " + source)));
       script.onerror = () => {
         plotlyLoaded = null; // the next draw tries again
         reject(new Error("could not load " + source));
       };
       document.head.appendChild(script);
-    });
+    }));
   }
   return plotlyLoaded;
 }

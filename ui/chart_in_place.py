@@ -9,13 +9,15 @@ is its key alone: Streamlit keeps it mounted and hands it each new figure,
 and `chart_in_place.js` calls `Plotly.react`, which redraws only what
 changed. Measured with `python -m benchmarks.browser_latency` (README,
 Performance): q4's key press → redrawn went from 1.67-1.85× the floor app's
-to about 1.55×, and the browser's plotly time from ~80 to ~28 ms a press.
+to 1.47-1.56× (four runs), and the browser's plotly time from ~80 to ~28 ms
+a press (q4, JavaScript profiler).
 
 plotly.js comes from the installed plotly package (the version that wrote
 the figure's JSON), served by Streamlit's static file serving
 (`server.enableStaticServing`, `.streamlit/config.toml`) from `static/`
-beside `app.py`, where `serve_plotly_js` copies it, gzipped too (git-ignored). Where it
-cannot (a read-only folder), charts fall back to `st.plotly_chart`.
+beside `app.py`, where `serve_plotly_js` copies it, gzipped too, when the
+first chart is drawn (git-ignored). Where it cannot (a read-only folder),
+charts fall back to `st.plotly_chart`.
 """
 
 from __future__ import annotations

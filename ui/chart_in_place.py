@@ -41,6 +41,7 @@ COMPONENT_NAME = "chart_in_place"
 _JS = Path(__file__).with_name("chart_in_place.js")
 _PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC_PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / "plotly.min.js"
+STATIC_PLOTLY_JS_GZ = STATIC_PLOTLY_JS.with_name(STATIC_PLOTLY_JS.name + ".gz")  # chart_in_place.js adds ".gz" too
 # Relative to the page's address, so that it also works under a `server.baseUrlPath`
 # (every page is one level below the app's root).
 PLOTLY_JS_URL = "app/static/plotly.min.js"
@@ -56,13 +57,12 @@ def serve_plotly_js() -> bool:
     file as it is. Each is written to a temporary file and renamed, so that
     servers started side by side (the tests start several) never serve half a file.
     """
-    gzipped = STATIC_PLOTLY_JS.with_name(STATIC_PLOTLY_JS.name + ".gz")
     try:
         installed = _PLOTLY_JS.read_bytes()
-        if STATIC_PLOTLY_JS.exists() and STATIC_PLOTLY_JS.read_bytes() == installed and gzipped.exists():
+        if STATIC_PLOTLY_JS.exists() and STATIC_PLOTLY_JS.read_bytes() == installed and STATIC_PLOTLY_JS_GZ.exists():
             return True
         STATIC_PLOTLY_JS.parent.mkdir(exist_ok=True)
-        _write_whole(gzipped, gzip.compress(installed, mtime=0))
+        _write_whole(STATIC_PLOTLY_JS_GZ, gzip.compress(installed, mtime=0))
         _write_whole(STATIC_PLOTLY_JS, installed)  # last: its being up to date says both are
         return True
     except OSError as error:
@@ -87,6 +87,7 @@ def _component() -> Any:
 def draw(figure: Any, *, key: str, config: dict[str, Any]) -> None:
     """Draw `figure`; a later run that draws the same `key` updates this chart in place."""
     if not serve_plotly_js():
+        # theme=None: the charts carry the theme's look themselves (`ChartStyle.template`).
         st.plotly_chart(figure, key=key, config=config, theme=None)
         return
     _component()(

@@ -215,6 +215,5 @@ def show_chart(figure, *, alt_text: str, key: str) -> None:
     with slot if slot is not None else contextlib.nullcontext():
         # No toolbar: its eight buttons were eight tab stops per chart (45 Tab
         # presses to reach the second chart); the curves download as CSV below.
-        # theme=None: the charts carry the theme's look themselves (`ChartStyle.template`).
         chart_in_place.draw(figure, key=key, config={"displayModeBar": False})
         st.caption(alt_text)

@@ -7,7 +7,8 @@
   thread without a script run in the server's log.
 * Offline: on that walk the browser requests nothing from another host (the
   page icon ships in assets/; Streamlit's material icons come from its own
-  bundled font).
+  bundled font), and a slider move fetches no file from the server's /media/
+  (a page icon given as a file path was fetched again at every rerun).
 * Clean stop: a server stopped with SIGTERM or SIGINT exits with status 0 and
   no abort message, ten times over: most while TensorFlow is still loading or
   the warm-up compiling, the rest after a question page has run.
@@ -128,6 +129,7 @@ def test_every_page_and_control_is_quiet_and_offline(browser, server):
     """Home, then every question page at its defaults and after each of its controls moved."""
     process, url, log = server
     requested: list[str] = []
+    media_on_moves: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()
@@ -146,7 +148,10 @@ def test_every_page_and_control_is_quiet_and_offline(browser, server):
         wait_until_warm(log)
         for question in BANK.questions:
             open_app(page, f"{url}/{question.id}", FIRST_LOAD_MS)
+            page.wait_for_function(CHARTS_SETTLED_JS, timeout=IDLE_MS)
+            before_move = len(requested)
             _move(page, question.main_control)
+            media_on_moves += [address for address in requested[before_move:] if "/media/" in address]
             assert exceptions(page) == [], f"{question.id}: {question.main_control.label}, engine live"
     finally:
         context.close()
@@ -155,6 +160,7 @@ def test_every_page_and_control_is_quiet_and_offline(browser, server):
     found = {
         "requests to another host (they fail without internet)":
             sorted({address for address in requested if _goes_elsewhere(address)}),
+        "files fetched from /media/ by a slider move": media_on_moves,
         "exit status after SIGTERM": _stop(process),
         "server log lines": _forbidden_lines(log),
     }

@@ -92,3 +92,21 @@ def test_float_noise_from_the_browser_is_the_same_notch(engine_runs):
     assert at.query_params["sparsity"] == "0.93"
     assert prefetch.wait_until_idle(120)
     assert [p.sparsity for p in engine_runs[runs:]] == [], "0.9299999999999999 ran as a new configuration"
+
+
+def test_a_prefetch_waits_until_the_run_that_asked_has_ended():
+    """While the asking run still runs (and sends its messages), its next notch is not computed."""
+    import threading
+
+    run_ends = threading.Event()
+    asking_run = threading.Thread(target=run_ends.wait, name="a script run")
+    asking_run.start()
+    computed: list[dict] = []
+    worker = prefetch._Worker()
+    worker.submit(computed.append, [{"lr": 0.1}], after=asking_run)
+    try:
+        assert not worker.wait_until_idle(timeout=0.3) and computed == []
+    finally:
+        run_ends.set()
+        asking_run.join()
+    assert worker.wait_until_idle(timeout=5) and computed == [{"lr": 0.1}]

@@ -35,10 +35,13 @@ from scenarios import precomputed
 log = logging.getLogger(__name__)
 Prefetch = Callable[[dict[str, Any]], None]
 
-# The request is made as the run ends, while its messages are still being sent: a run that
-# held the GIL then would delay what the browser is waiting for. (A guess of a few frames,
-# not tuned by measurement.)
+# A prefetch starts once the run that asked for it has ended (its script thread: Streamlit runs
+# each run on a thread of its own), then after this delay, while the browser draws what the
+# run sent. Started 30 ms after the request instead, it held the GIL (~7 ms a press of Python
+# in TensorFlow's and pandas' calls, py-spy --gil on q4) while the run was still going and the
+# server still sending its messages.
 START_DELAY_S = 0.03
+RUN_END_WAIT_S = 5.0  # a run that goes on longer (a rerun requested meanwhile): start anyway
 _LAST_KEY = "_prefetch_last:{}"
 _THREAD_NAME = "slider-prefetch"
 
@@ -82,7 +85,7 @@ def after_run(question: Question, experiment: object, values: Mapping[str, Any])
     if before == dict(values):
         return  # the same configuration again (a switch flipped): already queued once
     st.session_state[key] = dict(values)
-    _worker.submit(prefetch, next_configurations(question, before, values))
+    _worker.submit(prefetch, next_configurations(question, before, values), after=threading.current_thread())
 
 
 class _Worker:
@@ -90,15 +93,16 @@ class _Worker:
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._pending: tuple[Prefetch, list[dict[str, Any]]] | None = None
+        self._pending: tuple[Prefetch, list[dict[str, Any]], threading.Thread] | None = None
         self._busy = False
         self._thread: threading.Thread | None = None
 
-    def submit(self, prefetch: Prefetch, configurations: list[dict[str, Any]]) -> None:
+    def submit(self, prefetch: Prefetch, configurations: list[dict[str, Any]], *, after: threading.Thread) -> None:
+        """Run `prefetch` on each configuration once the thread `after` (the run asking) has ended."""
         if not configurations:
             return
         with self._condition:
-            self._pending = (prefetch, configurations)
+            self._pending = (prefetch, configurations, after)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name=_THREAD_NAME, daemon=True)
                 self._thread.start()
@@ -121,12 +125,13 @@ class _Worker:
                 while self._pending is None:
                     self._condition.wait()
                 self._busy = True
+            self._wait_for_the_run()
             time.sleep(START_DELAY_S)
             with self._condition:
                 job, self._pending = self._pending, None
             try:
                 if job is not None:
-                    prefetch, configurations = job
+                    prefetch, configurations, _ = job
                     for values in configurations:
                         with self._condition:
                             if self._pending is not None:
@@ -138,6 +143,17 @@ class _Worker:
                 with self._condition:
                     self._busy = False
                     self._condition.notify_all()
+
+    def _wait_for_the_run(self) -> None:
+        """Until the run that asked for the pending prefetch has ended (a newer one may ask meanwhile)."""
+        give_up = time.monotonic() + RUN_END_WAIT_S
+        while True:
+            with self._condition:
+                run = self._pending[2] if self._pending is not None else None
+            left = give_up - time.monotonic()
+            if run is None or run is threading.current_thread() or not run.is_alive() or left <= 0:
+                return
+            run.join(left)
 
 
 class _NoScriptHere(logging.Filter):

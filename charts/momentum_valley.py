@@ -61,6 +61,16 @@ def _slider_label(momentum: float, x_scale: Scale, style: ChartStyle) -> dict[st
 MOMENTUM_SCALE = Scale(False, -0.03, 1.02)
 
 
+def series_rows(frame: pd.DataFrame, column: str = "series") -> list[tuple[str, np.ndarray]]:
+    """Each series' name and row positions, in order of first appearance (as `groupby(sort=False)`).
+
+    Positions into the columns' numpy arrays, not a DataFrame per series: pandas' groupby and
+    row selection on the string column were ~2 ms of q4's chart at every slider move.
+    """
+    names = frame[column].to_numpy()
+    return [(str(name), np.flatnonzero(names == name)) for name in pd.unique(names)]
+
+
 def _finite_rows(*columns: np.ndarray) -> np.ndarray:
     keep = np.ones(len(columns[0]), bool)
     for column in columns:
@@ -105,9 +115,11 @@ ELLIPSE_POINTS = 73  # every 5 degrees
 @lru_cache(maxsize=32)
 def valley_map(
     curvatures: tuple[float, float], w1_range: tuple[float, float], w2_range: tuple[float, float],
-) -> tuple[str, list[float | None], list[float | None]]:
+) -> tuple[str, np.ndarray, np.ndarray]:
     """The loss ½·(a·w1² + b·w2²) of curvatures (a, b) over the plot: its shading (a PNG data URI,
-    white to grey by sqrt(loss)) and `LEVELS` level lines (x, y of ellipses, None between them).
+    white to grey by sqrt(loss)) and `LEVELS` level lines (x, y of ellipses, NaN between them: a
+    gap in plotly's line). Arrays, read-only (they are cached), not lists: plotly copies a figure's
+    traces when it is made, and the 600 points as Python floats were ~1.2 ms of q4's slider move.
 
     sqrt(loss) spaces a quadratic's ellipses evenly: the levels are evenly spaced in it, up to
     the highest loss in the plot's corners (as the shading), so a steeper valley shows more
@@ -124,13 +136,12 @@ def valley_map(
     w2 = w2_range[1] - (np.arange(height) + 0.5) * (w2_range[1] - w2_range[0]) / height
     top = float(root_loss(np.array(max(map(abs, w1_range))), np.array(max(map(abs, w2_range)))))
     grey = SHADE_LOW - (SHADE_LOW - SHADE_HIGH) * root_loss(*np.meshgrid(w1, w2)) / top
-    angle = np.linspace(0.0, 2.0 * np.pi, ELLIPSE_POINTS)
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for level in range(1, LEVELS + 1):
-        loss = (level * top / (LEVELS + 1)) ** 2  # sqrt(loss) = level * spacing
-        xs += [*np.round(np.sqrt(2 * loss / a) * np.cos(angle), 4).tolist(), None]
-        ys += [*np.round(np.sqrt(2 * loss / b) * np.sin(angle), 4).tolist(), None]
+    angle = np.append(np.linspace(0.0, 2.0 * np.pi, ELLIPSE_POINTS), np.nan)  # NaN: the gap to the next
+    loss = (np.arange(1, LEVELS + 1)[:, None] * top / (LEVELS + 1)) ** 2  # sqrt(loss) = level * spacing
+    # float32: the same line on the screen, half the bytes of float64 in the chart's message.
+    xs = (np.sqrt(2 * loss / a) * np.cos(angle)).astype(np.float32).ravel()
+    ys = (np.sqrt(2 * loss / b) * np.sin(angle)).astype(np.float32).ravel()
+    xs.flags.writeable = ys.flags.writeable = False
     return png_data_uri(np.round(grey).astype(np.uint8)), xs, ys
 
 
@@ -173,21 +184,22 @@ def valley_paths(
         "showlegend": False, "hoverinfo": "skip", "line": {"color": LEVEL_LINE_COLOUR, "width": 1},
     }]
     every = marker_interval(int(curve["step"].max()))
-    for i, (name, group) in enumerate(curve.groupby("series", sort=False)):
-        finite = group[_finite_rows(group["w1"], group["w2"])]
-        marked = finite[finite["step"] % every == 0]
-        colour, symbol, label = OKABE_ITO[i % len(OKABE_ITO)], MARKERS[i % len(MARKERS)], str(name)
+    for i, (label, rows) in enumerate(series_rows(curve)):
+        w1, w2, step = (curve[column].to_numpy()[rows] for column in ("w1", "w2", "step"))
+        finite = _finite_rows(w1, w2)
+        w1, w2, step = w1[finite], w2[finite], step[finite]
+        marked = step % every == 0
+        colour, symbol = OKABE_ITO[i % len(OKABE_ITO)], MARKERS[i % len(MARKERS)]
         # Solid lines: the paths differ by colour and marker symbol already, and a dashed path
         # makes plotly measure the whole path to lay out its dashes.
         line = {"color": colour, "width": style.line_width}
         marker = {"symbol": symbol, "size": path_marker_size(style), "color": colour}
         traces += [{
-            "type": "scatter", "x": finite["w1"].to_numpy(), "y": finite["w2"].to_numpy(), "name": label,
-            "legendgroup": label, "showlegend": False, "mode": "lines", "line": line,
-            "customdata": finite["step"].to_numpy(),
+            "type": "scatter", "x": w1, "y": w2, "name": label,
+            "legendgroup": label, "showlegend": False, "mode": "lines", "line": line, "customdata": step,
             "hovertemplate": "step %{customdata}: w1 %{x:.3f}, w2 %{y:.3f}<extra>" + label + "</extra>",
         }, {
-            "type": "scatter", "x": marked["w1"].to_numpy(), "y": marked["w2"].to_numpy(), "name": label,
+            "type": "scatter", "x": w1[marked], "y": w2[marked], "name": label,
             "legendgroup": label, "showlegend": False, "mode": "markers", "marker": marker, "hoverinfo": "skip",
         }, {
             # The legend's entry, line and marker together; it draws nothing on the plot.
@@ -220,12 +232,12 @@ def valley_paths(
 def _overflow_note(curve: pd.DataFrame, style: ChartStyle) -> list[dict[str, Any]]:
     """Where paths overflow they fly off the chart and stop: a note in its lower right corner says when."""
     stops = {}
-    for name, group in curve.groupby("series", sort=False):
+    for name, rows in series_rows(curve):
         # The loss overflows first (float32), a step before the weights.
-        columns = [group[c] for c in ("w1", "w2", "loss") if c in group]
+        columns = [curve[c].to_numpy()[rows] for c in ("w1", "w2", "loss") if c in curve]
         bad = np.flatnonzero(~_finite_rows(*columns))
         if bad.size:
-            stops[str(name)] = int(group["step"].to_numpy()[bad[0]])
+            stops[name] = int(curve["step"].to_numpy()[rows][bad[0]])
     if not stops:
         return []
     if len(set(stops.values())) == 1:

@@ -520,7 +520,7 @@ def test_valley_map_is_the_loss_shaded_with_its_level_lines(condition_number):
     # The level lines: ellipses on each of which the engine's loss is one value, evenly spaced in sqrt(loss).
     ellipses: list[list[tuple[float, float]]] = [[]]
     for x, y in zip(xs, ys, strict=True):
-        if x is None:
+        if np.isnan(x):
             ellipses.append([])
         else:
             ellipses[-1].append((x, y))

@@ -6,6 +6,7 @@ import contextlib
 import functools
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 import charts
@@ -109,10 +110,11 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
             title=f"Paths in the valley, {steps} steps (a marker every {figures.marker_interval(steps)})",
             style=style,
         )
+        w1, w2, loss = (result.curve[column].to_numpy() for column in ("w1", "w2", "loss"))
         ends = "; ".join(
-            f"{name} ends at ({group['w1'].iloc[-1]:.3g}, {group['w2'].iloc[-1]:.3g})"
-            if group["loss"].notna().all() else f"{name} diverged"
-            for name, group in result.curve.groupby("series", sort=False)
+            f"{name} ends at ({w1[rows[-1]]:.3g}, {w2[rows[-1]]:.3g})"
+            if not np.isnan(loss[rows]).any() else f"{name} diverged"
+            for name, rows in figures.series_rows(result.curve)
         )
         layout.show_chart(path_figure, key="q4-valley-paths",
                           alt_text=f"Map of the valley shaded by its loss, with the optimizers' paths from "

@@ -372,16 +372,16 @@ def loss_curve_parts(
     x_scale, x_axis = axis_for(curves[x].to_numpy(float), log=False, max_ticks=style.max_x_ticks, pad=0.02,
                                integer=True)
     notes: list[StopNote] = []
-    for i, (name, group) in enumerate(curves.groupby("series", sort=False)):
+    all_steps = curves[x].to_numpy()
+    for i, (name, rows) in enumerate(series_rows(curves)):
         colour, dash = OKABE_ITO[i % len(OKABE_ITO)], DASHES[i % len(DASHES)]
-        steps = group[x].to_numpy()
-        losses = group["loss"].to_numpy(dtype=float)
+        steps, losses = all_steps[rows], all_losses[rows]
         keep = plottable(losses, y_scale.log)
         traces.append({
-            "type": "scatter", "x": steps[keep], "y": losses[keep], "name": str(name), "mode": "lines",
+            "type": "scatter", "x": steps[keep], "y": losses[keep], "name": name, "mode": "lines",
             "line": {"color": colour, "dash": dash, "width": style.line_width},
         })
-        stop = curve_stop(steps, losses, name=str(name), colour=colour, x_scale=x_scale, y_scale=y_scale, x=x,
+        stop = curve_stop(steps, losses, name=name, colour=colour, x_scale=x_scale, y_scale=y_scale, x=x,
                           quantity=quantity, style=style)
         if stop is not None:
             notes.append(stop[0])
@@ -458,11 +458,23 @@ def histogram(
     return figure(traces, layout)
 
 
+def series_rows(frame: pd.DataFrame, column: str = "series") -> list[tuple[str, np.ndarray]]:
+    """Each series' name and row positions, in order of first appearance (as `groupby(sort=False)`).
+
+    Positions into the columns' numpy arrays, not a DataFrame per series: pandas' groupby and
+    row selection on the string column were ~2 ms of q4's chart at every slider move, and
+    `alt_text_for_curves` and the loss charts split a frame this way on every page.
+    """
+    names = frame[column].to_numpy()
+    return [(str(name), np.flatnonzero(names == name)) for name in pd.unique(names)]
+
+
 def alt_text_for_curves(curves: pd.DataFrame, x: str = "step") -> str:
     """A one-line text description of a loss chart (for screen readers)."""
     parts = []
-    for name, group in curves.groupby("series", sort=False):
-        losses = group["loss"].to_numpy(float)
+    all_losses, all_x = curves["loss"].to_numpy(float), curves[x].to_numpy()
+    for name, rows in series_rows(curves):
+        losses, xs = all_losses[rows], all_x[rows]
         finite = losses[np.isfinite(losses)]
         if not finite.size:
             parts.append(f"{name}: no finite loss")
@@ -471,8 +483,8 @@ def alt_text_for_curves(curves: pd.DataFrame, x: str = "step") -> str:
         bad = np.flatnonzero(~np.isfinite(losses))
         zero = np.flatnonzero(losses == 0)
         if bad.size:
-            text += f", non-finite at {x} {group[x].to_numpy()[bad[0]]}"
+            text += f", non-finite at {x} {xs[bad[0]]}"
         elif zero.size:
-            text += f", exactly 0 from {x} {group[x].to_numpy()[zero[0]]}"
+            text += f", exactly 0 from {x} {xs[zero[0]]}"
         parts.append(text)
     return "; ".join(parts)

@@ -35,6 +35,7 @@ from charts import (
     hline_labels,
     row_label,
     scale_for,
+    series_rows,
     vline,
     wrap,
 )
@@ -59,16 +60,6 @@ def _slider_label(momentum: float, x_scale: Scale, style: ChartStyle) -> dict[st
 
 # Momentum axes: the slider's 0 to 0.99 with room for the markers at both ends.
 MOMENTUM_SCALE = Scale(False, -0.03, 1.02)
-
-
-def series_rows(frame: pd.DataFrame, column: str = "series") -> list[tuple[str, np.ndarray]]:
-    """Each series' name and row positions, in order of first appearance (as `groupby(sort=False)`).
-
-    Positions into the columns' numpy arrays, not a DataFrame per series: pandas' groupby and
-    row selection on the string column were ~2 ms of q4's chart at every slider move.
-    """
-    names = frame[column].to_numpy()
-    return [(str(name), np.flatnonzero(names == name)) for name in pd.unique(names)]
 
 
 def _finite_rows(*columns: np.ndarray) -> np.ndarray:

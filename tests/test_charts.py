@@ -614,3 +614,19 @@ def test_every_chart_carries_the_house_look(projector):
         assert template.get("font", {}).get("family") == charts.FONT_FAMILY, name
         assert template["xaxis"]["gridcolor"] == template["yaxis"]["gridcolor"] == "#e6eaf1", name
         assert template["font"]["size"] == style.font_size, name
+
+
+def test_series_rows_split_a_frame_as_pandas_groupby_does():
+    frame = pd.DataFrame({"series": ["b", "a", "b", "c", "a"], "loss": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    expected = [(str(name), group.index.to_numpy()) for name, group in frame.groupby("series", sort=False)]
+    got = charts.series_rows(frame)
+    assert [name for name, _ in got] == [name for name, _ in expected] == ["b", "a", "c"]
+    assert all(np.array_equal(rows, want) for (_, rows), (_, want) in zip(got, expected, strict=True))
+
+
+def test_q3_records_are_pandas_records():
+    from ui.experiments.sparse_gradients import records
+
+    frame = pd.DataFrame({"label": ["SGD", "Adam"], "rare_error": [0.5, np.nan], "steps": [3, 4],
+                          "tuned": [True, False], "first_nonfinite_step": [np.nan, 12.0]})
+    assert repr(records(frame)) == repr(frame.to_dict("records"))

@@ -114,7 +114,7 @@ def show(question: Question, values: dict[str, Any]) -> EvidenceOnRequest:
         ends = "; ".join(
             f"{name} ends at ({w1[rows[-1]]:.3g}, {w2[rows[-1]]:.3g})"
             if not np.isnan(loss[rows]).any() else f"{name} diverged"
-            for name, rows in figures.series_rows(result.curve)
+            for name, rows in charts.series_rows(result.curve)
         )
         layout.show_chart(path_figure, key="q4-valley-paths",
                           alt_text=f"Map of the valley shaded by its loss, with the optimizers' paths from "

@@ -10,7 +10,7 @@ import gzip
 import logging
 
 from harness.sliders import arrow_with_room, value_after
-from tests.apptest_helpers import QUESTION_IDS, charts, errors, open_page, plotly_data
+from tests.apptest_helpers import QUESTION_IDS, charts, errors, open_page, plotly_data, switch_everything_on
 from tests.bank_defaults import question_for
 from ui import chart_in_place
 
@@ -28,6 +28,14 @@ def test_a_slider_move_keeps_the_charts_and_changes_their_figures():
     # The same identity (Streamlit keeps the element mounted) and a new figure (redrawn in place).
     assert [chart.proto.id for chart in charts(at)] == before_ids
     assert plotly_data(at) != before
+
+
+def test_every_chart_carries_its_text_description():
+    """The caption under a chart (what a screen reader reads for it) travels with the chart's data."""
+    for question_id in QUESTION_IDS:
+        at = switch_everything_on(open_page(question_id))
+        captions = [chart_in_place.caption_of(chart.proto.json) for chart in charts(at)]
+        assert captions and all(len(caption) > 20 for caption in captions), (question_id, captions)
 
 
 def test_plotly_js_is_served_as_the_installed_plotly_wrote_it_plain_and_gzipped():
@@ -48,6 +56,7 @@ def test_without_a_place_to_serve_plotly_js_charts_fall_back_to_streamlits_own(m
             at = open_page(QUESTION_IDS[0])
         assert errors(at) == []
         assert at.get("plotly_chart") and not at.get("bidi_component")
+        assert len(at.caption) >= len(at.get("plotly_chart")), "each chart's text description under it"
         assert "could not serve plotly.js" in caplog.text
     finally:
         chart_in_place.serve_plotly_js.cache_clear()

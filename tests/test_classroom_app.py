@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from classroom import ClassStore, StoreUnavailable, config
 from content.questions import load_bank
+from ui import chart_in_place
 from ui import classroom as class_ui
 
 BANK = load_bank()
@@ -40,6 +41,8 @@ def _texts(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "text", "success", "info", "warning",
                  "error", "code"):
         parts += [str(element.value) for element in at.get(kind)]
+    # A chart's text description is drawn with the chart (ui/chart_in_place.py).
+    parts += [chart_in_place.caption_of(chart.proto.json) for chart in charts(at) if chart.type == "bidi_component"]
     return "\n".join(parts)
 
 

@@ -38,10 +38,18 @@ function loadPlotly(source) {
 export default function ({ parentElement, data }) {
   let chart = parentElement.querySelector(".chart-in-place");
   if (chart === null) {
+    // <figure>: the chart and, under it, its text description (for screen readers too).
+    const frame = document.createElement("figure");
+    frame.className = "chart-in-place-figure";
     chart = document.createElement("div");
     chart.className = "chart-in-place";
-    parentElement.appendChild(chart);
+    const caption = document.createElement("figcaption");
+    caption.className = "chart-in-place-caption";
+    frame.append(chart, caption);
+    parentElement.appendChild(frame);
   }
+  const caption = parentElement.querySelector(".chart-in-place-caption");
+  if (caption.textContent !== data.caption) caption.textContent = data.caption;
   const figure = JSON.parse(data.figure);
   // Each draw waits for the one before, so the figure sent last is the one shown.
   chart.drawn = (chart.drawn || Promise.resolve())

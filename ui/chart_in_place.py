@@ -84,14 +84,19 @@ def _component() -> Any:
     return st.components.v2.component(COMPONENT_NAME, js=_JS.read_text(), isolate_styles=False)
 
 
-def draw(figure: Any, *, key: str, config: dict[str, Any]) -> None:
-    """Draw `figure`; a later run that draws the same `key` updates this chart in place."""
+def draw(figure: Any, *, caption: str, key: str, config: dict[str, Any]) -> None:
+    """Draw `figure` with `caption` under it; a later run that draws the same `key` updates both in place.
+
+    The caption is part of the component, not an `st.caption` of its own: each element of a page
+    is sent and redrawn at every slider move (~0.9 ms each, q4, twelve elements added).
+    """
     if not serve_plotly_js():
         # theme=None: the charts carry the theme's look themselves (`ChartStyle.template`).
         st.plotly_chart(figure, key=key, config=config, theme=None)
+        st.caption(caption)
         return
     _component()(
-        data={"figure": plotly.io.to_json(figure, validate=False),
+        data={"figure": plotly.io.to_json(figure, validate=False), "caption": caption,
               "config": {**config, "responsive": True}, "plotly_source": PLOTLY_JS_URL},
         key=key,
     )
@@ -100,3 +105,8 @@ def draw(figure: Any, *, key: str, config: dict[str, Any]) -> None:
 def figure_of(data_json: str) -> str:
     """The figure JSON inside a drawn chart's data (the element's JSON payload); for tests."""
     return json.loads(data_json)["figure"]
+
+
+def caption_of(data_json: str) -> str:
+    """The caption inside a drawn chart's data; for tests."""
+    return json.loads(data_json)["caption"]

@@ -35,6 +35,7 @@ h3 { font-size: 1.2rem !important; }
 [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; }
 [data-testid="stAppViewContainer"] { color: #000000; background: #ffffff; }
 code { font-size: 1.0rem !important; }
+.chart-in-place-caption { font-size: 1.0rem; opacity: 0.8; }
 /* Two preset buttons a row beside the chart: with the default padding "momentum" broke mid-word. */
 .stButton button { padding-left: 0.35rem !important; padding-right: 0.35rem !important; }
 </style>
@@ -78,6 +79,9 @@ _PAGE_CSS = """
 :focus-visible, [role="slider"]:focus { outline: 3px solid #0072B2 !important; outline-offset: 2px; }
 .stButton button p, [data-testid="stPageLink"] p { white-space: normal !important; overflow-wrap: break-word; }
 [data-testid="stCode"] pre, [data-testid="stCode"] code { white-space: pre-wrap !important; }
+/* A chart's text description (ui/chart_in_place.js), set as st.caption is. */
+.chart-in-place-figure { margin: 0; }
+.chart-in-place-caption { font-size: 0.875rem; line-height: 1.5; opacity: 0.6; margin-top: 0.25rem; }
 </style>
 """
 
@@ -215,5 +219,4 @@ def show_chart(figure, *, alt_text: str, key: str) -> None:
     with slot if slot is not None else contextlib.nullcontext():
         # No toolbar: its eight buttons were eight tab stops per chart (45 Tab
         # presses to reach the second chart); the curves download as CSV below.
-        chart_in_place.draw(figure, key=key, config={"displayModeBar": False})
-        st.caption(alt_text)
+        chart_in_place.draw(figure, caption=alt_text, key=key, config={"displayModeBar": False})

@@ -95,6 +95,8 @@ def test_question_page(page: Page, app_url: str, screenshots_dir, question: Ques
     assert _link_values(page.url)[key] == value
     assert page.evaluate("document.querySelector('.js-plotly-plot').dataset.beforeTheMove") == "yes", \
         "the slider move drew a new chart instead of updating the one on the page"
+    # Its text description, under it, inside the same <figure>.
+    expect(page.locator("figure.chart-in-place-figure figcaption").first).to_have_text(re.compile(r"\w.{20,}"))
 
     page.get_by_text("Show hint").click()
     for paragraph in _paragraphs(question.hint):

@@ -7,9 +7,6 @@ The quiz flow lives in ui/, the experiments in scenarios/.
 
 from __future__ import annotations
 
-import base64
-from pathlib import Path
-
 import streamlit as st
 
 from ui import clean_stop, layout, routes, warmup
@@ -18,17 +15,10 @@ from ui.fragment_rerun_race import install as keep_finished_runs_when_a_fragment
 from ui.keras_between_runs import keep_keras_state_between_runs
 from ui.quiz import question_bank
 
-PAGE_ICON = "data:image/png;base64," + base64.b64encode(
-    (Path(__file__).parent / "assets" / "icon.png").read_bytes()).decode("ascii")
-
 layout.init_projector_from_url()
 st.set_page_config(
     page_title="Optimizer Explorer",
-    # Shipped with the app: a ":material/...:" icon made the browser fetch a font from
-    # fonts.gstatic.com, which a classroom without internet cannot reach. Inline, not a
-    # file path: Streamlit serves a file from /media/, and the browser fetched it again
-    # at every rerun (every slider move: one more request for the server to answer).
-    page_icon=PAGE_ICON,
+    page_icon=layout.PAGE_ICON,
     layout="wide",
     # A projector shows one question per screen: no sidebar in the way.
     initial_sidebar_state="collapsed" if layout.is_projector() else "auto",

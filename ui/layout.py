@@ -6,9 +6,11 @@ thick lines, high contrast and a wide layout, for the back of a classroom.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import streamlit as st
@@ -17,6 +19,14 @@ from charts import ChartStyle
 from ui import chart_in_place, url_state
 
 PROJECTOR_KEY = url_state.PROJECTOR_KEY
+
+# Shipped with the app: a ":material/...:" icon made the browser fetch a font from
+# fonts.gstatic.com, which a classroom without internet cannot reach. Inline, not a file
+# path: Streamlit serves a file from /media/, and the browser fetched it again at every
+# rerun (every slider move: one more request for the server to answer). Read once per
+# process here, not in app.py, which runs again at every full rerun.
+PAGE_ICON = "data:image/png;base64," + base64.b64encode(
+    (Path(__file__).resolve().parent.parent / "assets" / "icon.png").read_bytes()).decode("ascii")
 # A bad `?projector=` value: shown on the page it was opened on.
 _PROJECTOR_WARNING_KEY = "_projector_warning"
 
